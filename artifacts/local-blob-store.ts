@@ -1,0 +1,62 @@
+// Blob store on a local directory; URIs are file:// URLs. Writes go to a temp file and are renamed,
+// so a reader never sees half an artifact.
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WindsockError } from '../core/windsock-error';
+import type { BlobStore, StoredBlob } from './blob-store';
+
+export class LocalBlobStore implements BlobStore {
+  constructor(readonly root: string) {}
+
+  private pathFor(key: string): string {
+    const resolved = path.resolve(this.root, key);
+    if (!resolved.startsWith(path.resolve(this.root) + path.sep)) {
+      throw new WindsockError('bad_request', `artifact key '${key}' escapes the artifact store`);
+    }
+    return resolved;
+  }
+
+  async put(key: string, bytes: Uint8Array | string): Promise<StoredBlob> {
+    const target = this.pathFor(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
+    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    return { uri: pathToFileURL(target).href, sha256: sha256Hex(data), size: data.byteLength };
+  }
+
+  async putFile(key: string, filePath: string): Promise<StoredBlob> {
+    const target = this.pathFor(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    await copyFile(filePath, tmp);
+    await rename(tmp, target);
+    const data = await readFile(target);
+    return { uri: pathToFileURL(target).href, sha256: sha256Hex(data), size: data.byteLength };
+  }
+
+  async get(uri: string): Promise<Uint8Array> {
+    return readFile(await this.localPath(uri));
+  }
+
+  async localPath(uri: string): Promise<string> {
+    if (!uri.startsWith('file:')) throw new WindsockError('bad_request', `the local artifact store cannot read '${uri}'`);
+    return fileURLToPath(uri);
+  }
+
+  async exists(uri: string): Promise<boolean> {
+    try {
+      await stat(await this.localPath(uri));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,48 @@
+// Windsock's environment, parsed once at each process's entry. Every default is embedded and local;
+// each one is a variable away from its scaled counterpart (Temporal cluster/Cloud, Turso/sqld, ...).
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const windsockEnvSchema = z.object({
+  WINDSOCK_HOME: z.string().default('.windsock'),
+  WINDSOCK_REGISTRY_URL: z.string().optional(),
+  WINDSOCK_REGISTRY_AUTH_TOKEN: z.string().optional(),
+  WINDSOCK_ARTIFACTS_DIR: z.string().optional(),
+  WINDSOCK_API_PORT: port.default(8080),
+  WINDSOCK_API_HOST: z.string().default('127.0.0.1'),
+  WINDSOCK_TOKENS: z.string().optional(),
+  WINDSOCK_TASK_QUEUE: z.string().default('windsock-pipelines'),
+  WINDSOCK_PYTHON: z.string().optional(),
+  WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),
+  WINDSOCK_CODE_VERSION: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.stringbool().default(false),
+});
+
+export type WindsockEnv = z.infer<typeof windsockEnvSchema> & {
+  /** Absolute paths derived from WINDSOCK_HOME. */
+  home: string;
+  registryUrl: string;
+  artifactsDir: string;
+};
+
+export class ConfigError extends Error {}
+
+export function loadWindsockEnv(env: NodeJS.ProcessEnv = process.env): WindsockEnv {
+  const parsed = windsockEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const home = path.resolve(parsed.data.WINDSOCK_HOME);
+  return {
+    ...parsed.data,
+    home,
+    registryUrl: parsed.data.WINDSOCK_REGISTRY_URL ?? `file:${path.join(home, 'registry.db')}`,
+    artifactsDir: path.resolve(parsed.data.WINDSOCK_ARTIFACTS_DIR ?? path.join(home, 'artifacts')),
+  };
+}

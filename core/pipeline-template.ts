@@ -1,0 +1,31 @@
+// What a model's pipelines run: the job, its default hyperparameters, the metric gate, the holdout
+// split and the approval window. Stored with the model; a pipeline request may override parts of it.
+import { z } from 'zod';
+import { datasetSpecSchema } from './dataset-spec';
+import { gateSchema } from './metric-gate';
+
+export const jobSpecSchema = z.strictObject({
+  /** argv of the training process; a leading `python` runs with the worker's configured interpreter. */
+  command: z.array(z.string().min(1)).min(1),
+  /** Compute provider that runs it (`local`: a child process on the worker host). */
+  provider: z.enum(['local']).default('local'),
+  /** The job is stopped and the pipeline fails when it runs longer than this. */
+  deadlineSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+});
+
+export const holdoutSchema = z.strictObject({
+  fraction: z.number().gt(0).lt(1).default(0.2),
+  seed: z.number().int().default(42),
+});
+
+export const pipelineTemplateSchema = z.strictObject({
+  datasetSpec: datasetSpecSchema,
+  job: jobSpecSchema,
+  params: z.record(z.string(), z.unknown()).default({}),
+  gate: gateSchema,
+  holdout: holdoutSchema.prefault({}),
+  approvalTimeoutSeconds: z.number().int().min(1).default(7 * 24 * 3600),
+});
+
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+export type PipelineTemplate = z.infer<typeof pipelineTemplateSchema>;

@@ -1,0 +1,19 @@
+import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Append-only log of every transition a pipeline, version or alias goes through. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Makes a retried write a no-op (e.g. `<runId>:stage:training`). */
+    dedupeKey: text('dedupe_key').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    actor: text('actor').notNull(),
+    event: text('event').notNull(),
+    modelName: text('model_name'),
+    version: integer('version'),
+    pipelineId: text('pipeline_id'),
+    details: text('details', { mode: 'json' }).notNull(),
+  },
+  (t) => [uniqueIndex('audit_events_dedupe').on(t.dedupeKey), index('audit_events_model').on(t.modelName, t.version)],
+);

@@ -1,0 +1,5 @@
+export { models } from './models';
+export { modelVersions } from './model-versions';
+export { aliases } from './aliases';
+export { approvals } from './approvals';
+export { auditEvents } from './audit-events';

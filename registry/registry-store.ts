@@ -1,0 +1,242 @@
+// The model registry, the system of record: models, versions, aliases, approvals and the audit log.
+// Writes that a retried activity may repeat are idempotent (keyed by pipeline run or dedupe key).
+import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
+import { WindsockError } from '../core/windsock-error';
+import type { PipelineTemplate } from '../core/pipeline-template';
+import { aliases, approvals, auditEvents, models, modelVersions } from '../drizzle/schema';
+import type { RegistryDb } from './open-registry';
+import type { AuditEvent, Model, ModelVersion, NewVersion, VersionStatus } from './registry-types';
+
+export const CHAMPION = 'champion';
+
+type VersionRow = typeof modelVersions.$inferSelect;
+
+function toVersion(row: VersionRow): ModelVersion {
+  const { id: _id, ...rest } = row;
+  return rest as ModelVersion;
+}
+
+export class RegistryStore {
+  constructor(readonly db: RegistryDb) {}
+
+  /** Creates the model, or updates its template when it exists (used to seed examples). */
+  async upsertModel(name: string, template: PipelineTemplate, description: string, by: string): Promise<void> {
+    await this.db
+      .insert(models)
+      .values({ name, template, description, createdBy: by, createdAt: new Date() })
+      .onConflictDoUpdate({ target: models.name, set: { template, description } });
+  }
+
+  async getModel(name: string): Promise<Model | undefined> {
+    const [row] = await this.db.select().from(models).where(eq(models.name, name));
+    return row as Model | undefined;
+  }
+
+  async requireModel(name: string): Promise<Model> {
+    const model = await this.getModel(name);
+    if (!model) {
+      const known = (await this.db.select({ name: models.name }).from(models)).map((m) => m.name);
+      throw new WindsockError('not_found', `unknown model '${name}'; known models: ${known.join(', ') || 'none'}`);
+    }
+    return model;
+  }
+
+  async listModels(): Promise<Array<Model & { latestVersion: number | null; champion: number | null }>> {
+    const rows = await this.db.select().from(models).orderBy(asc(models.name));
+    const latest = await this.db
+      .select({ modelName: modelVersions.modelName, latest: max(modelVersions.version) })
+      .from(modelVersions)
+      .groupBy(modelVersions.modelName);
+    const champions = await this.db.select().from(aliases).where(eq(aliases.alias, CHAMPION));
+    return rows.map((m) => ({
+      ...(m as Model),
+      latestVersion: latest.find((l) => l.modelName === m.name)?.latest ?? null,
+      champion: champions.find((c) => c.modelName === m.name)?.version ?? null,
+    }));
+  }
+
+  /**
+   * Registers the next version of a model. A retry of the same pipeline run returns the version it
+   * already registered instead of creating a second one.
+   */
+  async registerVersion(input: NewVersion): Promise<{ version: number; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select({ version: modelVersions.version })
+        .from(modelVersions)
+        .where(eq(modelVersions.pipelineRunId, input.pipelineRunId));
+      if (existing) return { version: existing.version, created: false };
+      const [{ latest } = { latest: null }] = await tx
+        .select({ latest: max(modelVersions.version) })
+        .from(modelVersions)
+        .where(eq(modelVersions.modelName, input.modelName));
+      const version = (latest ?? 0) + 1;
+      const now = new Date();
+      await tx.insert(modelVersions).values({ ...input, version, status: 'pending_approval', createdAt: now, updatedAt: now });
+      await tx
+        .insert(auditEvents)
+        .values(auditRow({
+          dedupeKey: `${input.pipelineRunId}:version.registered`,
+          actor: input.createdBy,
+          event: 'version.registered',
+          modelName: input.modelName,
+          version,
+          pipelineId: input.pipelineId,
+          details: { artifactSha256: input.artifactSha256, metrics: input.metrics },
+        }))
+        .onConflictDoNothing();
+      return { version, created: true };
+    });
+  }
+
+  async getVersion(modelName: string, version: number): Promise<ModelVersion | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(modelVersions)
+      .where(and(eq(modelVersions.modelName, modelName), eq(modelVersions.version, version)));
+    return row ? toVersion(row) : undefined;
+  }
+
+  async requireVersion(modelName: string, version: number): Promise<ModelVersion> {
+    const found = await this.getVersion(modelName, version);
+    if (!found) throw new WindsockError('not_found', `model '${modelName}' has no version ${version}`);
+    return found;
+  }
+
+  async listVersions(modelName: string): Promise<ModelVersion[]> {
+    const rows = await this.db
+      .select()
+      .from(modelVersions)
+      .where(eq(modelVersions.modelName, modelName))
+      .orderBy(desc(modelVersions.version));
+    return rows.map(toVersion);
+  }
+
+  async setVersionStatus(modelName: string, version: number, status: VersionStatus, reason: string | null): Promise<void> {
+    await this.db
+      .update(modelVersions)
+      .set({ status, statusReason: reason, updatedAt: new Date() })
+      .where(and(eq(modelVersions.modelName, modelName), eq(modelVersions.version, version)));
+  }
+
+  /** Records a human (or deadline) decision once per pipeline and moves the version's status with it. */
+  async recordDecision(input: {
+    modelName: string;
+    version: number;
+    pipelineId: string;
+    principal: string;
+    decision: 'approved' | 'rejected' | 'timed_out';
+    comment: string;
+  }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [already] = await tx
+        .select({ id: approvals.id })
+        .from(approvals)
+        .where(and(eq(approvals.pipelineId, input.pipelineId), eq(approvals.version, input.version), eq(approvals.modelName, input.modelName)));
+      if (already) return;
+      const now = new Date();
+      await tx.insert(approvals).values({ ...input, decidedAt: now });
+      const status: VersionStatus = input.decision === 'approved' ? 'approved' : 'rejected';
+      const reason = input.decision === 'timed_out' ? 'approval timed out' : input.comment || null;
+      await tx
+        .update(modelVersions)
+        .set({ status, statusReason: reason, updatedAt: now })
+        .where(and(eq(modelVersions.modelName, input.modelName), eq(modelVersions.version, input.version)));
+      await tx
+        .insert(auditEvents)
+        .values(auditRow({
+          dedupeKey: `${input.pipelineId}:${input.modelName}:${input.version}:decision`,
+          actor: input.principal,
+          event: `approval.${input.decision}`,
+          modelName: input.modelName,
+          version: input.version,
+          pipelineId: input.pipelineId,
+          details: { comment: input.comment },
+        }))
+        .onConflictDoNothing();
+    });
+  }
+
+  async listApprovals(modelName: string, version: number) {
+    return this.db
+      .select()
+      .from(approvals)
+      .where(and(eq(approvals.modelName, modelName), eq(approvals.version, version)))
+      .orderBy(asc(approvals.decidedAt));
+  }
+
+  /** Points an alias at a version; the version it pointed at before is kept for rollback. */
+  async setAlias(modelName: string, alias: string, version: number, by: string, pipelineId?: string): Promise<{ previous: number | null }> {
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select()
+        .from(aliases)
+        .where(and(eq(aliases.modelName, modelName), eq(aliases.alias, alias)));
+      if (current?.version === version) return { previous: current.previousVersion };
+      const now = new Date();
+      const previous = current?.version ?? null;
+      await tx
+        .insert(aliases)
+        .values({ modelName, alias, version, previousVersion: previous, updatedBy: by, updatedAt: now })
+        .onConflictDoUpdate({
+          target: [aliases.modelName, aliases.alias],
+          set: { version, previousVersion: previous, updatedBy: by, updatedAt: now },
+        });
+      await tx
+        .insert(auditEvents)
+        .values(auditRow({
+          dedupeKey: `alias:${modelName}:${alias}:${version}:${now.getTime()}`,
+          actor: by,
+          event: 'alias.moved',
+          modelName,
+          version,
+          pipelineId,
+          details: { alias, previous },
+        }));
+      return { previous };
+    });
+  }
+
+  async getAlias(modelName: string, alias: string): Promise<{ version: number; previousVersion: number | null } | undefined> {
+    const [row] = await this.db
+      .select({ version: aliases.version, previousVersion: aliases.previousVersion })
+      .from(aliases)
+      .where(and(eq(aliases.modelName, modelName), eq(aliases.alias, alias)));
+    return row;
+  }
+
+  async listAliases(modelName: string) {
+    return this.db.select().from(aliases).where(eq(aliases.modelName, modelName));
+  }
+
+  /** Appends an audit event; the same dedupe key twice writes one row. */
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await this.db.insert(auditEvents).values(auditRow(event)).onConflictDoNothing();
+  }
+
+  async listAudit(filter: { modelName?: string; pipelineId?: string; limit?: number } = {}) {
+    const conditions = [
+      filter.modelName ? eq(auditEvents.modelName, filter.modelName) : undefined,
+      filter.pipelineId ? eq(auditEvents.pipelineId, filter.pipelineId) : undefined,
+    ].filter((c) => c !== undefined);
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(conditions.length ? and(...conditions) : sql`1 = 1`)
+      .orderBy(asc(auditEvents.id))
+      .limit(filter.limit ?? 1000);
+  }
+}
+
+function auditRow(event: AuditEvent): typeof auditEvents.$inferInsert {
+  return {
+    dedupeKey: event.dedupeKey,
+    at: new Date(),
+    actor: event.actor,
+    event: event.event,
+    modelName: event.modelName ?? null,
+    version: event.version ?? null,
+    pipelineId: event.pipelineId ?? null,
+    details: event.details ?? {},
+  };
+}

@@ -1,0 +1,61 @@
+// Shapes of registry records as the API and activities see them (JSON columns typed).
+import type { ModelSignature } from '../core/model-signature';
+import type { PipelineTemplate } from '../core/pipeline-template';
+
+export type VersionStatus = 'pending_approval' | 'approved' | 'rejected' | 'archived';
+
+export interface Lineage {
+  datasetUri: string;
+  datasetSha256: string;
+  trainSplitUri: string;
+  holdoutSplitUri: string;
+  codeVersion: string;
+  params: Record<string, unknown>;
+  computeProvider: string;
+  computeJobId: string;
+  jobLogsUri?: string;
+  jobMetrics?: Record<string, unknown>;
+  workflowId: string;
+  runId: string;
+}
+
+export interface NewVersion {
+  modelName: string;
+  artifactUri: string;
+  artifactSha256: string;
+  signature: ModelSignature;
+  metrics: Record<string, number | null>;
+  confusionMatrix: number[][];
+  gate: unknown;
+  referenceProfile: unknown;
+  lineage: Lineage;
+  pipelineId: string;
+  pipelineRunId: string;
+  createdBy: string;
+}
+
+export interface ModelVersion extends NewVersion {
+  version: number;
+  status: VersionStatus;
+  statusReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Model {
+  name: string;
+  description: string;
+  template: PipelineTemplate;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface AuditEvent {
+  dedupeKey: string;
+  actor: string;
+  event: string;
+  modelName?: string;
+  version?: number;
+  pipelineId?: string;
+  details?: Record<string, unknown>;
+}

