@@ -1,0 +1,72 @@
+// Lifecycle step 3: evaluate the candidate (and the champion, on the same holdout) with onnxruntime,
+// apply the metric gate, and build the drift reference profile from the training split.
+import { parseCsv } from '../core/csv';
+import type { DatasetSpec } from '../core/dataset-spec';
+import { toFeatureMatrix } from '../core/dataset-validation';
+import { classificationMetrics, type ClassificationMetrics } from '../core/classification-metrics';
+import { evaluateGate, type Gate, type GateResult } from '../core/metric-gate';
+import type { ModelSignature } from '../core/model-signature';
+import { buildReferenceProfile, type ReferenceProfile } from '../core/reference-profile';
+import { CHAMPION } from '../registry/registry-store';
+import type { ActivityDeps } from './activity-deps';
+import { loadOnnxModel, predictProbabilities, type LoadedModel } from './onnx-model';
+
+export interface EvaluateModelInput {
+  model: string;
+  modelUri: string;
+  trainUri: string;
+  holdoutUri: string;
+  spec: DatasetSpec;
+  gate: Gate;
+}
+
+export interface Evaluation {
+  metrics: Record<string, number | null>;
+  confusionMatrix: number[][];
+  signature: ModelSignature;
+  champion?: { version: number; metrics: Record<string, number | null> };
+  gate: GateResult;
+  referenceProfile: ReferenceProfile;
+}
+
+export function evaluationActivities(deps: ActivityDeps) {
+  async function matrixOf(uri: string, spec: DatasetSpec) {
+    const table = parseCsv(new TextDecoder().decode(await deps.blobs.get(uri)));
+    return toFeatureMatrix(spec, table);
+  }
+
+  async function score(model: LoadedModel, rows: { features: number[][]; labels: number[] }, spec: DatasetSpec): Promise<ClassificationMetrics> {
+    const numClasses = spec.target.classes.length;
+    const probabilities = await predictProbabilities(model, rows.features, numClasses);
+    return classificationMetrics({
+      labels: rows.labels,
+      probabilities,
+      positiveClass: spec.target.classes.indexOf(spec.target.positiveClass),
+      numClasses,
+    });
+  }
+
+  return {
+    async evaluateModel(input: EvaluateModelInput): Promise<Evaluation> {
+      const [holdout, train] = await Promise.all([matrixOf(input.holdoutUri, input.spec), matrixOf(input.trainUri, input.spec)]);
+      const candidate = await loadOnnxModel(await deps.blobs.get(input.modelUri));
+      const { confusion_matrix: confusionMatrix, ...metrics } = await score(candidate, holdout, input.spec);
+
+      let champion: Evaluation['champion'];
+      const alias = await deps.registry.getAlias(input.model, CHAMPION);
+      if (alias) {
+        const version = await deps.registry.requireVersion(input.model, alias.version);
+        const championModel = await loadOnnxModel(await deps.blobs.get(version.artifactUri));
+        const { confusion_matrix: _cm, ...championMetrics } = await score(championModel, holdout, input.spec);
+        champion = { version: alias.version, metrics: championMetrics };
+        await championModel.session.release();
+      }
+
+      const gate = evaluateGate(input.gate, metrics, champion?.metrics);
+      const trainPredictions = await predictProbabilities(candidate, train.features, input.spec.target.classes.length);
+      const referenceProfile = buildReferenceProfile({ spec: input.spec, features: train.features, predictions: trainPredictions });
+      await candidate.session.release();
+      return { metrics, confusionMatrix, signature: candidate.signature, champion, gate, referenceProfile };
+    },
+  };
+}

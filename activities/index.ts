@@ -1,0 +1,46 @@
+// createActivities(deps): every activity the pipeline uses, with WindsockErrors turned into Temporal
+// ApplicationFailures (non-retryable unless the error says it is retryable).
+import { ApplicationFailure } from '@temporalio/common';
+import { WindsockError } from '../core/windsock-error';
+import type { ActivityDeps } from './activity-deps';
+import { datasetActivities } from './dataset-activities';
+import { evaluationActivities } from './evaluation-activities';
+import { notifyActivities } from './notify-activities';
+import { registryActivities } from './registry-activities';
+import { trainingActivities } from './training-activities';
+
+export type { ActivityDeps } from './activity-deps';
+
+function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (err instanceof WindsockError) {
+          throw ApplicationFailure.create({
+            type: err.code,
+            message: err.message,
+            nonRetryable: !err.retryable,
+            details: err.options.details === undefined ? [] : [err.options.details],
+          });
+        }
+        throw err;
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return withFailureMapping({
+    ...datasetActivities(deps),
+    ...trainingActivities(deps),
+    ...evaluationActivities(deps),
+    ...registryActivities(deps),
+    ...notifyActivities(deps),
+  });
+}
+
+export type Activities = ReturnType<typeof createActivities>;

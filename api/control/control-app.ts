@@ -1,0 +1,50 @@
+// The control API (Hono on Node): health, pipelines through Temporal, the registry's models.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Principal } from '../../core/principals';
+import { WindsockError } from '../../core/windsock-error';
+import type { RegistryStore } from '../../registry/registry-store';
+import type { ApiEnv } from '../api-env';
+import { bearerAuth } from '../bearer-auth';
+import { notFound, onError, requestId } from '../error-envelope';
+import { modelRoutes } from '../routes/models';
+import { pipelineRoutes, type DatasetResolver } from '../routes/pipelines';
+import type { TemporalGateway } from '../temporal-gateway';
+
+export interface ControlAppDeps {
+  gateway: TemporalGateway;
+  registry: RegistryStore;
+  datasets: DatasetResolver;
+  principals: Principal[];
+  taskQueue: string;
+  maxBodyBytes?: number;
+}
+
+export function createControlApp(deps: ControlAppDeps) {
+  const templates = {
+    get: async (name: string) => (await deps.registry.getModel(name))?.template,
+    names: async () => (await deps.registry.listModels()).map((m) => m.name),
+  };
+  const v1 = new Hono<ApiEnv>()
+    .use(bearerAuth(deps.principals))
+    .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets }))
+    .route('/models', modelRoutes(deps.registry));
+
+  const app = new Hono<ApiEnv>()
+    .use(requestId)
+    .use(
+      bodyLimit({
+        maxSize: deps.maxBodyBytes ?? 1024 * 1024,
+        onError: () => {
+          throw new WindsockError('bad_request', `request body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes`);
+        },
+      }),
+    )
+    .get('/healthz', (c) => c.json({ ok: true }))
+    .route('/v1', v1);
+  app.onError(onError);
+  app.notFound(notFound);
+  return app;
+}
+
+export type ControlApp = ReturnType<typeof createControlApp>;

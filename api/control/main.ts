@@ -1,0 +1,40 @@
+// The control API process: `npm run api` (the local stack starts it for you).
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { principalsFromEnv } from '../../config/principals-from-env';
+import { temporalConnectionOptions } from '../../config/temporal-connection';
+import { loadWindsockEnv } from '../../config/windsock-env';
+import { openRegistry } from '../../registry/open-registry';
+import { RegistryStore } from '../../registry/registry-store';
+import { projectRoot } from '../../worker/activity-deps-from-env';
+import { createControlApp } from './control-app';
+import { FileDatasetResolver } from './file-dataset-resolver';
+import { GrpcTemporalGateway } from './grpc-temporal-gateway';
+
+const env = loadWindsockEnv();
+const { principals } = principalsFromEnv(env);
+const { db, client: registryClient } = await openRegistry(env.registryUrl, env.WINDSOCK_REGISTRY_AUTH_TOKEN);
+const connection = await Connection.connect(temporalConnectionOptions(env));
+const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+
+const app = createControlApp({
+  gateway: new GrpcTemporalGateway(client),
+  registry: new RegistryStore(db),
+  datasets: new FileDatasetResolver(projectRoot),
+  principals,
+  taskQueue: env.WINDSOCK_TASK_QUEUE,
+});
+
+const server = serve({ fetch: app.fetch, hostname: env.WINDSOCK_API_HOST, port: env.WINDSOCK_API_PORT }, (info) => {
+  console.log(`[api] control API on http://${info.address}:${info.port}`);
+});
+
+const shutdown = () => {
+  server.close();
+  void connection.close().finally(() => {
+    registryClient.close();
+    process.exit(0);
+  });
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

@@ -1,0 +1,30 @@
+// The one port through which API routes reach Temporal: gRPC (@temporalio/client) on Node, Temporal's
+// HTTP API (fetch) on Workers. Routes are written once against it and mounted on both apps.
+export interface WorkflowDescription {
+  workflowId: string;
+  runId: string;
+  /** RUNNING, COMPLETED, FAILED, CANCELED, TERMINATED, CONTINUED_AS_NEW, TIMED_OUT */
+  status: string;
+  startTime?: string;
+  closeTime?: string;
+  /** Heartbeat details of pending activities (training progress). */
+  pendingActivities: Array<{ activityType: string; attempt: number; heartbeat?: unknown; lastFailure?: string }>;
+}
+
+export interface StartOptions {
+  workflowType: string;
+  workflowId: string;
+  taskQueue: string;
+  args: unknown[];
+}
+
+export interface TemporalGateway {
+  /** Starts a workflow; `started: false` when one with this id already exists (running or closed). */
+  start(options: StartOptions): Promise<{ workflowId: string; started: boolean }>;
+  signal(workflowId: string, signal: string, arg: unknown): Promise<void>;
+  signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }): Promise<{ workflowId: string }>;
+  query<T>(workflowId: string, query: string): Promise<T>;
+  /** undefined when no workflow has this id. */
+  describe(workflowId: string): Promise<WorkflowDescription | undefined>;
+  cancel(workflowId: string): Promise<void>;
+}

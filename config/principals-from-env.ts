@@ -1,0 +1,27 @@
+// Principals from WINDSOCK_TOKENS, or, when it is unset, a generated set kept under WINDSOCK_HOME so
+// that the local stack has working tokens on first start and the same ones after a restart.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatPrincipals, parsePrincipals, type Principal } from '../core/principals';
+import type { WindsockEnv } from './windsock-env';
+
+const generatedRoles: Array<[string, Principal['roles']]> = [
+  ['alice', ['submitter', 'viewer']],
+  ['bob', ['approver', 'viewer']],
+  ['admin', ['admin']],
+];
+
+export function tokensFile(env: Pick<WindsockEnv, 'home'>): string {
+  return path.join(env.home, 'tokens');
+}
+
+export function principalsFromEnv(env: Pick<WindsockEnv, 'home' | 'WINDSOCK_TOKENS'>): { principals: Principal[]; generated: boolean } {
+  if (env.WINDSOCK_TOKENS) return { principals: parsePrincipals(env.WINDSOCK_TOKENS), generated: false };
+  const file = tokensFile(env);
+  if (existsSync(file)) return { principals: parsePrincipals(readFileSync(file, 'utf8').trim()), generated: true };
+  const principals = generatedRoles.map(([name, roles]) => ({ name, roles, token: randomBytes(24).toString('base64url') }));
+  mkdirSync(env.home, { recursive: true });
+  writeFileSync(file, formatPrincipals(principals) + '\n', { mode: 0o600 });
+  return { principals, generated: true };
+}

@@ -1,0 +1,103 @@
+// `npm start`: the local stack on embedded defaults. Temporal dev server on a SQLite file under
+// WINDSOCK_HOME, registry migrations and example models, the worker and the control API; Ctrl-C
+// stops everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
+import { loadWindsockEnv } from '../config/windsock-env';
+import { openRegistry } from '../registry/open-registry';
+import { RegistryStore } from '../registry/registry-store';
+import { seedExampleModels } from '../registry/seed-example-models';
+import { projectRoot } from '../worker/activity-deps-from-env';
+import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
+
+const env = loadWindsockEnv();
+mkdirSync(env.home, { recursive: true });
+const externalTemporal = process.env.TEMPORAL_ADDRESS !== undefined;
+const children: ChildProcess[] = [];
+let temporal: DevServer | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\n[stack] stopping');
+    for (const child of children.reverse()) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
+    await temporal?.stop();
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+function startChild(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env: { ...process.env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, WINDSOCK_HOME: env.home },
+    stdio: 'inherit',
+  });
+  child.once('exit', (code) => {
+    if (!stopping) {
+      console.error(`[stack] ${name} exited with ${code}; stopping the stack`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+try {
+  if (!externalTemporal) {
+    console.log('[stack] starting the Temporal dev server');
+    temporal = await startTemporalDevServer({
+      grpcPort: 7233,
+      httpPort: 7243,
+      uiPort: 8233,
+      dbFile: path.join(env.home, 'temporal.db'),
+    });
+  }
+  const { db, client } = await openRegistry(env.registryUrl, env.WINDSOCK_REGISTRY_AUTH_TOKEN);
+  const seeded = await seedExampleModels(new RegistryStore(db));
+  client.close();
+  const { principals, generated } = principalsFromEnv(env);
+
+  startChild('worker', 'worker/main.ts');
+  startChild('api', 'api/control/main.ts');
+  const api = `http://${env.WINDSOCK_API_HOST}:${env.WINDSOCK_API_PORT}`;
+  await waitForHealth(`${api}/healthz`, 60_000);
+
+  const token = (name: string) => principals.find((p) => p.name === name)?.token ?? '<token>';
+  console.log(`
+Windsock is up.
+  control API   ${api}
+  Temporal      ${env.TEMPORAL_ADDRESS}${temporal ? `  (HTTP API ${temporal.httpAddress}, UI http://127.0.0.1:8233)` : ''}
+  registry      ${env.registryUrl}
+  artifacts     ${env.artifactsDir}
+  models        ${seeded.join(', ')}
+  tokens        ${generated ? `generated, in ${tokensFile(env)}` : 'from WINDSOCK_TOKENS'}
+${principals.map((p) => `    ${p.name.padEnd(8)} ${p.roles.join('+').padEnd(20)} ${p.token}`).join('\n')}
+
+Try it:
+  curl -s -X POST ${api}/v1/pipelines -H "Authorization: Bearer ${token('alice')}" \\
+    -H 'content-type: application/json' \\
+    -d '{"model":"breast-cancer","dataset":"examples/breast-cancer/data/breast-cancer.csv"}'
+Ctrl-C stops the stack.`);
+} catch (err) {
+  console.error(`[stack] ${(err as Error).message}`);
+  await shutdown(1);
+}

@@ -1,0 +1,73 @@
+// Starts one Temporal dev server (in memory, headless, free ports) and bundles the workflows once for
+// the whole temporal test run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startTemporalDevServer, temporalCliPath } from '../../scripts/temporal-dev-server';
+import { workflowsPath } from '../../worker/create-worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+    python: string;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function torchPython(): string {
+  for (const candidate of [process.env.WINDSOCK_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
+    try {
+      execFileSync(candidate, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('no Python that can import torch: run `bash scripts/provision.sh` (npm test does) or set WINDSOCK_PYTHON');
+}
+
+export default async function setup(project: TestProject) {
+  const python = torchPython();
+  const server = await startTemporalDevServer({
+    cli: temporalCliPath(),
+    grpcPort: await freePort(),
+    httpPort: await freePort(),
+    headless: true,
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'windsock-bundle-'));
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  writeFileSync(bundlePath, code);
+
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', bundlePath);
+  project.provide('python', python);
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,132 @@
+// A Windsock control plane per test: its own WINDSOCK_HOME (libSQL registry file, artifacts, jobs),
+// a worker on a task queue named after the test, and the control app over a real Temporal client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { LocalProvider } from '../../activities/compute/local-provider';
+import type { ActivityDeps } from '../../activities';
+import type { Notification } from '../../activities/notifier';
+import { createControlApp } from '../../api/control/control-app';
+import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
+import { GrpcTemporalGateway } from '../../api/control/grpc-temporal-gateway';
+import { LocalBlobStore } from '../../artifacts/local-blob-store';
+import type { Principal } from '../../core/principals';
+import { openRegistry } from '../../registry/open-registry';
+import { RegistryStore } from '../../registry/registry-store';
+import { seedExampleModels } from '../../registry/seed-example-models';
+import { projectRoot } from '../../worker/activity-deps-from-env';
+import { createWorker } from '../../worker/create-worker';
+import type { PipelineStatus } from '../../workflows/model-pipeline-messages';
+
+let runtimeQuiet = false;
+function quietRuntime() {
+  if (runtimeQuiet) return;
+  runtimeQuiet = true;
+  Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) } as never });
+}
+
+export const principals: Principal[] = [
+  { name: 'alice', roles: ['submitter'], token: 'alice-token-0123456789' },
+  { name: 'bob', roles: ['approver'], token: 'bob-token-0123456789ab' },
+  { name: 'carol', roles: ['viewer'], token: 'carol-token-0123456789' },
+  { name: 'dave', roles: ['submitter', 'approver'], token: 'dave-token-0123456789a' },
+  { name: 'root', roles: ['admin'], token: 'root-token-0123456789a' },
+];
+export const auth = (name: string) => ({ authorization: `Bearer ${principals.find((p) => p.name === name)!.token}` });
+
+export const exampleDataset = 'examples/breast-cancer/data/breast-cancer.csv';
+
+export interface Harness {
+  home: string;
+  taskQueue: string;
+  registry: RegistryStore;
+  deps: ActivityDeps;
+  client: Client;
+  notifications: Notification[];
+  request(method: string, url: string, options?: { as?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  waitForStage(id: string, stages: string[], timeoutMs?: number): Promise<PipelineStatus & Record<string, any>>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(name: string, adjust: (deps: ActivityDeps) => ActivityDeps = (d) => d): Promise<Harness> {
+  quietRuntime();
+  const home = mkdtempSync(path.join(os.tmpdir(), `windsock-${name}-`));
+  const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const { db, client: registryClient } = await openRegistry(`file:${path.join(home, 'registry.db')}`);
+  const registry = new RegistryStore(db);
+  await seedExampleModels(registry);
+  const notifications: Notification[] = [];
+  const deps = adjust({
+    registry,
+    blobs: new LocalBlobStore(path.join(home, 'artifacts')),
+    compute: { local: new LocalProvider({ jobsDir: path.join(home, 'jobs'), python: inject('python'), cwd: projectRoot }) },
+    notifier: { notify: async (n) => void notifications.push(n) },
+    codeVersion: 'test',
+    jobPollMs: 200,
+  });
+
+  const address = inject('temporalAddress');
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker: Worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    workflowBundlePath: inject('workflowBundlePath'),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const app = createControlApp({
+    gateway: new GrpcTemporalGateway(client),
+    registry,
+    datasets: new FileDatasetResolver(projectRoot),
+    principals,
+    taskQueue,
+  });
+
+  const request: Harness['request'] = async (method, url, options = {}) => {
+    const headers: Record<string, string> = { ...(options.as ? auth(options.as) : {}), ...options.headers };
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await app.request(url, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  const waitForStage: Harness['waitForStage'] = async (id, stages, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const res = await request('GET', `/v1/pipelines/${id}`, { as: 'carol' });
+      last = res.body;
+      if (res.status === 200 && stages.includes(res.body.stage)) return res.body;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`pipeline ${id} did not reach ${stages.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  };
+
+  return {
+    home,
+    taskQueue,
+    registry,
+    deps,
+    client,
+    notifications,
+    request,
+    waitForStage,
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+      registryClient.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// Replays committed modelPipeline histories against the current workflow code: a change that would
+// break running pipelines (non-determinism) fails here, without a server.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { expect, it } from 'vitest';
+import { workflowsPath } from '../../worker/create-worker';
+
+const historiesDir = fileURLToPath(new URL('../replay', import.meta.url));
+const histories = readdirSync(historiesDir).filter((f) => f.endsWith('.history.json'));
+
+it('has committed histories to replay', () => {
+  expect(histories.length).toBeGreaterThan(0);
+});
+
+it.each(histories)('replays %s deterministically', async (file) => {
+  const history = JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
+  await Worker.runReplayHistory({ workflowsPath, replayName: file }, history);
+}, 60_000);

@@ -1,0 +1,35 @@
+// Wires the embedded defaults (libSQL registry, local artifacts, local compute) from the environment.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActivityDeps } from '../activities';
+import { LocalProvider } from '../activities/compute/local-provider';
+import { LogAndWebhookNotifier } from '../activities/notifier';
+import { LocalBlobStore } from '../artifacts/local-blob-store';
+import type { WindsockEnv } from '../config/windsock-env';
+import { openRegistry } from '../registry/open-registry';
+import { RegistryStore } from '../registry/registry-store';
+
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDeps & { close(): void }> {
+  const { db, client } = await openRegistry(env.registryUrl, env.WINDSOCK_REGISTRY_AUTH_TOKEN);
+  return {
+    registry: new RegistryStore(db),
+    blobs: new LocalBlobStore(env.artifactsDir),
+    compute: {
+      local: new LocalProvider({ jobsDir: path.join(env.home, 'jobs'), python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot }),
+    },
+    notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK),
+    codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
+    close: () => client.close(),
+  };
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,24 @@
+// The Temporal worker process: `npm run worker` (the local stack starts it for you).
+import { NativeConnection } from '@temporalio/worker';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { loadWindsockEnv } from '../config/windsock-env';
+import { activityDepsFromEnv } from './activity-deps-from-env';
+import { createWorker } from './create-worker';
+
+const env = loadWindsockEnv();
+const deps = await activityDepsFromEnv(env);
+const connection = await NativeConnection.connect(temporalConnectionOptions(env));
+const worker = await createWorker({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.WINDSOCK_TASK_QUEUE,
+  deps,
+  workflowBundlePath: process.env.WINDSOCK_WORKFLOW_BUNDLE,
+});
+console.log(`[worker] polling task queue ${env.WINDSOCK_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${env.TEMPORAL_NAMESPACE})`);
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  deps.close();
+}

@@ -1,0 +1,1 @@
+export { modelPipeline } from './model-pipeline';

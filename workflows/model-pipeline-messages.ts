@@ -1,0 +1,70 @@
+// modelPipeline's input, status and messages. The API, the CLI and the tests import these consts.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DatasetSpec } from '../core/dataset-spec';
+import type { Gate, GateResult } from '../core/metric-gate';
+import type { JobSpec } from '../core/pipeline-template';
+
+export const stages = [
+  'validating',
+  'training',
+  'evaluating',
+  'registering',
+  'awaiting_approval',
+  'promoting',
+  'succeeded',
+  'rejected',
+  'failed',
+  'cancelled',
+] as const;
+export type Stage = (typeof stages)[number];
+export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected', 'failed', 'cancelled']);
+
+export interface PipelineInput {
+  pipelineId: string;
+  model: string;
+  datasetUri: string;
+  spec: DatasetSpec;
+  job: JobSpec;
+  params: Record<string, unknown>;
+  gate: Gate;
+  holdout: { fraction: number; seed: number };
+  approvalTimeoutSeconds: number;
+  /** The reminder goes out this long before the approval deadline (default: a day, or half the window). */
+  reminderBeforeSeconds?: number;
+  submittedBy: string;
+}
+
+export interface DecisionInput {
+  principal: string;
+  comment?: string;
+}
+
+export interface ApprovalState {
+  requestedAt?: string;
+  deadline?: string;
+  decision?: 'approved' | 'rejected' | 'timed_out';
+  by?: string;
+  comment?: string;
+  /** Approvals the workflow refused (the submitter approving their own model). */
+  refused: Array<{ principal: string; reason: string }>;
+}
+
+export interface PipelineStatus {
+  pipelineId: string;
+  model: string;
+  stage: Stage;
+  submittedBy: string;
+  dataset?: { sha256: string; rowCount: number; trainRows: number; holdoutRows: number; warnings: string[] };
+  training?: { provider: string; jobId: string; seconds: number; metrics?: Record<string, unknown> };
+  version?: number;
+  metrics?: Record<string, number | null>;
+  champion?: { version: number; metrics: Record<string, number | null> };
+  gate?: GateResult;
+  approval?: ApprovalState;
+  promoted?: { version: number; previous: number | null };
+  error?: { code: string; message: string };
+}
+
+export const approveSignal = defineSignal<[DecisionInput]>('approve');
+export const rejectSignal = defineSignal<[DecisionInput]>('reject');
+export const statusQuery = defineQuery<PipelineStatus>('status');

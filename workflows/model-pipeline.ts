@@ -1,0 +1,237 @@
+// modelPipeline: dataset -> validate -> train -> evaluate -> register -> human approval -> champion.
+// Deterministic: activities are imported as types only; time comes from activities and timers.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  ActivityFailure,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import {
+  approveSignal,
+  rejectSignal,
+  statusQuery,
+  type DecisionInput,
+  type PipelineInput,
+  type PipelineStatus,
+  type Stage,
+} from './model-pipeline-messages';
+
+type Activities = activities.Activities;
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 20 },
+});
+
+const data = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 3 },
+});
+
+const DAY_SECONDS = 24 * 3600;
+
+export async function modelPipeline(input: PipelineInput): Promise<PipelineStatus> {
+  const { runId } = workflowInfo();
+  const status: PipelineStatus = { pipelineId: input.pipelineId, model: input.model, stage: 'validating', submittedBy: input.submittedBy };
+  let decision: { kind: 'approved' | 'rejected'; principal: string; comment: string } | undefined;
+
+  setHandler(statusQuery, () => status);
+  const decide = (kind: 'approved' | 'rejected') => (msg: DecisionInput) => {
+    if (status.stage !== 'awaiting_approval' || decision) return;
+    if (kind === 'approved' && msg.principal === input.submittedBy) {
+      status.approval?.refused.push({ principal: msg.principal, reason: 'the submitter of a pipeline may not approve it (four-eyes)' });
+      return;
+    }
+    decision = { kind, principal: msg.principal, comment: msg.comment ?? '' };
+  };
+  setHandler(approveSignal, decide('approved'));
+  setHandler(rejectSignal, decide('rejected'));
+
+  const audit = (event: string, details: Record<string, unknown> = {}, actor = 'windsock') =>
+    quick.recordPipelineEvent({
+      dedupeKey: `${runId}:${event}`,
+      actor,
+      event,
+      modelName: input.model,
+      version: status.version,
+      pipelineId: input.pipelineId,
+      details,
+    });
+  const enter = async (stage: Stage, details: Record<string, unknown> = {}) => {
+    status.stage = stage;
+    await audit(`pipeline.${stage}`, details);
+  };
+
+  try {
+    await audit('pipeline.started', { datasetUri: input.datasetUri, params: input.params, job: input.job }, input.submittedBy);
+    await enter('validating');
+    const dataset = await data.validateDataset({
+      pipelineId: input.pipelineId,
+      datasetUri: input.datasetUri,
+      spec: input.spec,
+      holdout: input.holdout,
+    });
+    status.dataset = {
+      sha256: dataset.sha256,
+      rowCount: dataset.rowCount,
+      trainRows: dataset.trainRows,
+      holdoutRows: dataset.holdoutRows,
+      warnings: dataset.warnings,
+    };
+
+    await enter('training');
+    const { trainModel } = proxyActivities<Activities>({
+      // The deadline itself is enforced by the activity, which stops the job; this is the backstop.
+      startToCloseTimeout: `${input.job.deadlineSeconds + 600} seconds`,
+      heartbeatTimeout: '20 seconds',
+      retry: { maximumAttempts: 5, initialInterval: '1 second' },
+    });
+    const trained = await trainModel({
+      pipelineId: input.pipelineId,
+      runId,
+      model: input.model,
+      job: input.job,
+      params: input.params,
+      spec: input.spec,
+      trainUri: dataset.trainUri,
+    });
+    status.training = { provider: trained.provider, jobId: trained.jobId, seconds: trained.seconds, metrics: trained.jobMetrics };
+
+    await enter('evaluating');
+    const evaluation = await data.evaluateModel({
+      model: input.model,
+      modelUri: trained.modelUri,
+      trainUri: dataset.trainUri,
+      holdoutUri: dataset.holdoutUri,
+      spec: input.spec,
+      gate: input.gate,
+    });
+    status.metrics = evaluation.metrics;
+    status.champion = evaluation.champion;
+    status.gate = evaluation.gate;
+    if (!evaluation.gate.passed) {
+      const failed = evaluation.gate.checks.filter((c) => !c.passed).map((c) => c.message);
+      throw ApplicationFailure.create({ type: 'gate_failed', message: `metric gate failed: ${failed.join('; ')}`, nonRetryable: true });
+    }
+
+    await enter('registering');
+    const registered = await quick.registerVersion({
+      modelName: input.model,
+      artifactUri: trained.modelUri,
+      artifactSha256: trained.modelSha256,
+      signature: evaluation.signature,
+      metrics: evaluation.metrics,
+      confusionMatrix: evaluation.confusionMatrix,
+      gate: { spec: input.gate, result: evaluation.gate, champion: evaluation.champion ?? null },
+      referenceProfile: evaluation.referenceProfile,
+      lineage: {
+        datasetUri: input.datasetUri,
+        datasetSha256: dataset.sha256,
+        trainSplitUri: dataset.trainUri,
+        holdoutSplitUri: dataset.holdoutUri,
+        params: input.params,
+        computeProvider: trained.provider,
+        computeJobId: trained.jobId,
+        jobLogsUri: trained.logsUri,
+        jobMetrics: trained.jobMetrics,
+        workflowId: input.pipelineId,
+        runId,
+      },
+      pipelineId: input.pipelineId,
+      pipelineRunId: runId,
+      createdBy: input.submittedBy,
+    });
+    status.version = registered.version;
+
+    const outcome = await awaitApproval(input, status, () => decision, () => enter('awaiting_approval'));
+
+    if (outcome.kind !== 'approved') {
+      await quick.recordDecision({
+        model: input.model,
+        version: registered.version,
+        pipelineId: input.pipelineId,
+        principal: outcome.principal,
+        decision: outcome.kind,
+        comment: outcome.comment,
+      });
+      await enter('rejected', { decision: outcome.kind, by: outcome.principal, comment: outcome.comment });
+      return status;
+    }
+
+    await quick.recordDecision({
+      model: input.model,
+      version: registered.version,
+      pipelineId: input.pipelineId,
+      principal: outcome.principal,
+      decision: 'approved',
+      comment: outcome.comment,
+    });
+    await enter('promoting', { approvedBy: outcome.principal });
+    const promoted = await quick.promoteChampion({
+      model: input.model,
+      version: registered.version,
+      by: outcome.principal,
+      pipelineId: input.pipelineId,
+    });
+    status.promoted = { version: registered.version, previous: promoted.previous };
+    await enter('succeeded');
+    return status;
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        if (status.version !== undefined) {
+          await quick.markVersion({ model: input.model, version: status.version, status: 'rejected', reason: 'pipeline cancelled' });
+        }
+        await enter('cancelled');
+      });
+      throw err;
+    }
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const code = cause instanceof ApplicationFailure ? (cause.type ?? 'failed') : 'failed';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    status.error = { code, message };
+    await enter('failed', { error: status.error });
+    throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+  }
+}
+
+/** Waits for a decision until the deadline, reminding approvers once before it. */
+async function awaitApproval(
+  input: PipelineInput,
+  status: PipelineStatus,
+  current: () => { kind: 'approved' | 'rejected'; principal: string; comment: string } | undefined,
+  opened: () => Promise<void>,
+): Promise<{ kind: 'approved' | 'rejected' | 'timed_out'; principal: string; comment: string }> {
+  const timeout = input.approvalTimeoutSeconds;
+  const remindBefore = Math.min(input.reminderBeforeSeconds ?? DAY_SECONDS, timeout / 2);
+  const notification = {
+    pipelineId: input.pipelineId,
+    model: input.model,
+    version: status.version!,
+  };
+  const { requestedAt, deadline } = await quick.requestApproval({ ...notification, timeoutSeconds: timeout });
+  // The stage turns to awaiting_approval only once the deadline is fixed, so a status read never
+  // shows an approval window without its deadline.
+  status.approval = { refused: [], requestedAt, deadline };
+  await opened();
+
+  const decidedEarly = await condition(() => current() !== undefined, (timeout - remindBefore) * 1000);
+  if (!decidedEarly) {
+    await quick.notifyApprovers({
+      kind: 'approval_reminder',
+      ...notification,
+      deadline,
+      message: `${input.model} v${status.version} still waits for approval; it is rejected at ${deadline}`,
+    });
+    await condition(() => current() !== undefined, remindBefore * 1000);
+  }
+  const decided = current();
+  const outcome = decided ?? { kind: 'timed_out' as const, principal: 'windsock', comment: `no decision before ${deadline}` };
+  status.approval = { ...status.approval!, decision: outcome.kind, by: outcome.principal, comment: outcome.comment };
+  return outcome;
+}
