@@ -87,7 +87,10 @@ export function trainingActivities(deps: ActivityDeps) {
           await ctx.sleep(pollMs);
         }
       } catch (err) {
-        if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) {
+        // Stop the job only when the pipeline asked for it (or is gone). A worker shutting down or
+        // a timed-out attempt leaves it running: the retry reattaches to it through the heartbeat.
+        const details = ctx.cancellationDetails;
+        if ((err instanceof CancelledFailure || ctx.cancellationSignal.aborted) && (details?.cancelRequested || details?.notFound)) {
           await provider.cancel(jobId);
         }
         throw err;

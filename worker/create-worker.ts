@@ -25,6 +25,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    // Cancellation reaches a running activity only with a heartbeat: forwarding heartbeats at least
+    // every second is what lets a cancelled pipeline stop its training job within seconds.
+    maxHeartbeatThrottleInterval: '1 second',
     ...workflows,
   });
 }

@@ -88,7 +88,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     const { trainModel } = proxyActivities<Activities>({
       // The deadline itself is enforced by the activity, which stops the job; this is the backstop.
       startToCloseTimeout: `${input.job.deadlineSeconds + 600} seconds`,
-      heartbeatTimeout: '20 seconds',
+      heartbeatTimeout: '10 seconds',
       retry: { maximumAttempts: 5, initialInterval: '1 second' },
     });
     const trained = await trainModel({

@@ -36,7 +36,7 @@ export function createControlApp(deps: ControlAppDeps) {
       bodyLimit({
         maxSize: deps.maxBodyBytes ?? 1024 * 1024,
         onError: () => {
-          throw new WindsockError('bad_request', `request body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes`);
+          throw new WindsockError('payload_too_large', `request body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes`);
         },
       }),
     )

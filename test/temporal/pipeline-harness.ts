@@ -19,7 +19,7 @@ import { RegistryStore } from '../../registry/registry-store';
 import { seedExampleModels } from '../../registry/seed-example-models';
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import { createWorker } from '../../worker/create-worker';
-import type { PipelineStatus } from '../../workflows/model-pipeline-messages';
+import { finalStages, type PipelineStatus } from '../../workflows/model-pipeline-messages';
 
 let runtimeQuiet = false;
 function quietRuntime() {
@@ -47,7 +47,10 @@ export interface Harness {
   client: Client;
   notifications: Notification[];
   request(method: string, url: string, options?: { as?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  /** Waits until the pipeline reaches one of the stages and, for final stages, its workflow has closed. */
   waitForStage(id: string, stages: string[], timeoutMs?: number): Promise<PipelineStatus & Record<string, any>>;
+  /** Stops the worker (in-flight activities see a worker shutdown) and starts a fresh one. */
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,14 +73,17 @@ export async function startHarness(name: string, adjust: (deps: ActivityDeps) =>
 
   const address = inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker: Worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps,
-    workflowBundlePath: inject('workflowBundlePath'),
-  });
-  const running = worker.run();
+  const startWorker = async () => {
+    const worker: Worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps,
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    return { worker, running: worker.run() };
+  };
+  let current = await startWorker();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const app = createControlApp({
@@ -105,7 +111,8 @@ export async function startHarness(name: string, adjust: (deps: ActivityDeps) =>
     while (Date.now() < deadline) {
       const res = await request('GET', `/v1/pipelines/${id}`, { as: 'carol' });
       last = res.body;
-      if (res.status === 200 && stages.includes(res.body.stage)) return res.body;
+      const settled = !finalStages.has(res.body?.stage) || res.body.temporal.status !== 'RUNNING';
+      if (res.status === 200 && stages.includes(res.body.stage) && settled) return res.body;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`pipeline ${id} did not reach ${stages.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
@@ -120,9 +127,14 @@ export async function startHarness(name: string, adjust: (deps: ActivityDeps) =>
     notifications,
     request,
     waitForStage,
+    async restartWorker() {
+      current.worker.shutdown();
+      await current.running;
+      current = await startWorker();
+    },
     async close() {
-      worker.shutdown();
-      await running;
+      current.worker.shutdown();
+      await current.running;
       await connection.close();
       await nativeConnection.close();
       registryClient.close();

@@ -1,0 +1,283 @@
+// A throwaway Windsock stack for the benchmarks, shaped like `npm start` but isolated: a headless
+// Temporal dev server, the worker and the control API as their own processes (so their RSS can be
+// read), free ports, and a WINDSOCK_HOME under /tmp. Every child is stopped on exit and on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { formatPrincipals, type Principal } from '../core/principals';
+import { openRegistry } from '../registry/open-registry';
+import { RegistryStore } from '../registry/registry-store';
+import { seedExampleModels } from '../registry/seed-example-models';
+import { startTemporalDevServer, type DevServer } from '../scripts/temporal-dev-server';
+import { projectRoot } from '../worker/activity-deps-from-env';
+import { workflowsPath } from '../worker/create-worker';
+
+export type TemporalStore = 'memory' | 'sqlite';
+
+export interface BenchStackOptions {
+  name: string;
+  /** In-memory dev server (as the tests use) or a SQLite file under WINDSOCK_HOME (as `npm start` does). */
+  temporalStore: TemporalStore;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  ms: number;
+}
+
+export interface Rss {
+  /** Resident set now and its high-water mark (VmHWM), in bytes. */
+  rss: number;
+  peak: number;
+}
+
+export interface BenchStack {
+  home: string;
+  apiUrl: string;
+  temporalAddress: string;
+  temporalStore: TemporalStore;
+  taskQueue: string;
+  python: string;
+  pids: { temporal: number; worker: number; api: number };
+  /** A Temporal client of the bench's own, for reading workflow histories. */
+  client: Client;
+  tokens: { submitter: string; approver: string };
+  request(method: string, urlPath: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  rss(): { temporal?: Rss; worker?: Rss; api?: Rss };
+  /** Throws when the worker, the API or the dev server has died, with the tail of its log. */
+  assertAlive(): void;
+  stop(options?: { keepHome?: boolean }): Promise<void>;
+}
+
+export const python = process.env.WINDSOCK_PYTHON ?? 'python3';
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: every process a bench starts is tracked here, stopped in order on a normal end or Ctrl-C,
+// and SIGKILLed on any other exit so that no worker or dev server outlives the bench.
+
+const tracked = new Set<ChildProcess>();
+const stoppers: Array<() => Promise<void>> = [];
+let stopping: Promise<void> | undefined;
+
+export function track(child: ChildProcess): ChildProcess {
+  tracked.add(child);
+  child.once('exit', () => tracked.delete(child));
+  return child;
+}
+
+export function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const stop of stoppers.splice(0).reverse()) await stop().catch((err) => console.error(`[bench] stop: ${(err as Error).message}`));
+    for (const child of tracked) child.kill('SIGKILL');
+  })();
+  return stopping;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) {
+      // A second Ctrl-C: do not wait for orderly shutdown.
+      for (const child of tracked) child.kill('SIGKILL');
+      process.exit(130);
+    }
+    interrupted = true;
+    console.error(`\n[bench] ${signal}: stopping the stack (Ctrl-C again to kill it at once)`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+process.on('exit', () => {
+  for (const child of tracked) child.kill('SIGKILL');
+});
+
+/** Stops the stack and exits with a message if the bench runs past its time budget. */
+export function abortAfter(ms: number, what: string): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    console.error(`[bench] ${what} did not finish within ${Math.round(ms / 60_000)} min; aborting and stopping the stack`);
+    void stopAll().finally(() => process.exit(1));
+  }, ms);
+  timer.unref();
+  return timer;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function readRss(pid: number): Rss | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+/** The parent's environment without any Windsock or Temporal settings that could point elsewhere. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WINDSOCK_') && !k.startsWith('TEMPORAL_')));
+}
+
+function tail(file: string, lines = 20): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+}
+
+async function waitFor(what: string, timeoutMs: number, ready: () => boolean | Promise<boolean>, alive: () => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    alive();
+    if (await ready()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs / 1000} s`);
+}
+
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
+  const home = mkdtempSync(path.join(os.tmpdir(), `windsock-bench-${options.name}-`));
+  const taskQueue = `bench-${options.name}`;
+  let removeHome = true;
+  stoppers.push(async () => {
+    if (removeHome) rmSync(home, { recursive: true, force: true });
+    else console.error(`[bench] kept ${home} (logs: worker.log, api.log)`);
+  });
+
+  // A prebuilt bundle, as production runs it: bundling inside the worker would put webpack's
+  // memory into the worker RSS the parked bench reports.
+  const bundlePath = path.join(home, 'workflow-bundle.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quietLogger })).code);
+
+  const temporal: DevServer = await startTemporalDevServer({
+    grpcPort: await freePort(),
+    httpPort: await freePort(),
+    headless: true,
+    dbFile: options.temporalStore === 'sqlite' ? path.join(home, 'temporal.db') : undefined,
+  });
+  track(temporal.process);
+  stoppers.push(() => temporal.stop());
+
+  const { db, client: registryClient } = await openRegistry(`file:${path.join(home, 'registry.db')}`);
+  await seedExampleModels(new RegistryStore(db));
+  registryClient.close();
+
+  // Submitter and approver are different principals: the workflow refuses self-approval (four-eyes).
+  // The submitter is also admin, because the benches override job.command with the instant job.
+  const principals: Principal[] = [
+    { name: 'bench-submitter', roles: ['submitter', 'admin'], token: randomBytes(18).toString('base64url') },
+    { name: 'bench-approver', roles: ['approver'], token: randomBytes(18).toString('base64url') },
+  ];
+  const apiPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...cleanEnv(),
+    TEMPORAL_ADDRESS: temporal.address,
+    WINDSOCK_HOME: home,
+    WINDSOCK_TASK_QUEUE: taskQueue,
+    WINDSOCK_PYTHON: python,
+    WINDSOCK_WORKFLOW_BUNDLE: bundlePath,
+    WINDSOCK_CODE_VERSION: 'bench',
+    WINDSOCK_API_HOST: '127.0.0.1',
+    WINDSOCK_API_PORT: String(apiPort),
+    WINDSOCK_TOKENS: formatPrincipals(principals),
+  };
+
+  const startChild = (name: string, entry: string) => {
+    const logFile = path.join(home, `${name}.log`);
+    const log = createWriteStream(logFile);
+    const child = track(spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    stoppers.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => {
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => resolve(clearTimeout(timer)));
+        });
+      }
+      log.end();
+    });
+    return { child, logFile };
+  };
+  const worker = startChild('worker', 'worker/main.ts');
+  const api = startChild('api', 'api/control/main.ts');
+
+  const assertAlive = () => {
+    for (const [name, p] of [['worker', worker], ['api', api]] as const) {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) {
+        removeHome = false;
+        throw new Error(`the ${name} exited (${p.child.exitCode ?? p.child.signalCode}); its log ends:\n${tail(p.logFile)}`);
+      }
+    }
+    if (temporal.process.exitCode !== null || temporal.process.signalCode !== null) throw new Error('the Temporal dev server exited');
+  };
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  try {
+    await waitFor('the worker', 120_000, () => tail(worker.logFile, 50).includes('[worker] polling task queue'), assertAlive);
+    await waitFor('the control API', 60_000, async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok === true, assertAlive);
+  } catch (err) {
+    removeHome = false;
+    throw err;
+  }
+
+  const connection = await Connection.connect({ address: temporal.address });
+  // Registered last, so it is closed first, while the server still answers.
+  stoppers.push(() => connection.close());
+
+  return {
+    home,
+    apiUrl,
+    temporalAddress: temporal.address,
+    temporalStore: options.temporalStore,
+    taskQueue,
+    python,
+    pids: { temporal: temporal.process.pid!, worker: worker.child.pid!, api: api.child.pid! },
+    client: new Client({ connection, namespace: 'default' }),
+    tokens: { submitter: principals[0]!.token, approver: principals[1]!.token },
+    async request(method, urlPath, { token, body, headers = {} } = {}) {
+      const started = performance.now();
+      const res = await fetch(`${apiUrl}${urlPath}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+    },
+    rss: () => ({ temporal: readRss(temporal.process.pid!), worker: readRss(worker.child.pid!), api: readRss(api.child.pid!) }),
+    assertAlive,
+    async stop({ keepHome = false } = {}) {
+      if (keepHome) removeHome = false;
+      await stopAll();
+    },
+  };
+}

@@ -1,0 +1,247 @@
+// `npm run bench:control [-- --pipelines N] [--temporal memory|sqlite]`: what Windsock's pipeline
+// costs beyond the work itself. N pipelines, one after another, whose training job exits at once;
+// submit -> awaiting_approval and approve -> succeeded as the client sees them, and, from each
+// workflow's history, how much of that is activity work, task-queue wait and workflow tasks.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../worker/activity-deps-from-env';
+import { finalStages } from '../workflows/model-pipeline-messages';
+import { intArg, ms, printTable, stringArg, summarize, writeResults, type Summary } from './bench-report';
+import { abortAfter, python, startBenchStack, track, type BenchStack } from './bench-stack';
+import { submitInstantPipeline, trainReferenceModel } from './instant-pipeline';
+
+const pipelines = intArg('pipelines', 20);
+const temporalStore = stringArg('temporal', ['memory', 'sqlite'] as const, 'memory');
+const POLL_MS = 20;
+
+interface PipelineTiming {
+  id: string;
+  /** Client-observed, ms. */
+  toParked: number;
+  toSucceeded: number;
+  post: number;
+  approve: number;
+  gets: number[];
+  history: HistoryBreakdown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the time goes, from the workflow's history (server timestamps).
+
+interface Phase {
+  /** Span of the phase in history: workflow start -> parked, or approve signal -> completed. */
+  span: number;
+  /** Time activities ran (started -> closed), clipped to the phase, by activity type. */
+  running: Record<string, number>;
+  /** Time activity tasks waited on the task queue (scheduled -> started), clipped to the phase. */
+  queued: number;
+}
+
+interface HistoryBreakdown {
+  parked: Phase;
+  approved: Phase;
+}
+
+interface ActivityRun {
+  type: string;
+  scheduled: number;
+  started?: number;
+  closed?: number;
+}
+
+function tsMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
+}
+
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+}
+
+async function historyBreakdown(stack: BenchStack, id: string): Promise<HistoryBreakdown> {
+  const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+  const runs = new Map<string, ActivityRun>();
+  let workflowStarted = NaN;
+  let parked = NaN;
+  let signaled = NaN;
+  let completed = NaN;
+  let approvalRequested = false;
+  for (const e of events) {
+    const at = tsMs(e.eventTime);
+    if (e.workflowExecutionStartedEventAttributes) workflowStarted = at;
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) runs.set(String(e.eventId), { type: scheduled.activityType?.name ?? '?', scheduled: at });
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) runs.get(String(started.scheduledEventId))!.started = at;
+    const closed =
+      e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    if (closed) {
+      const run = runs.get(String(closed.scheduledEventId))!;
+      run.closed = at;
+      if (run.type === 'requestApproval') approvalRequested = true;
+    }
+    // The stage reads awaiting_approval once the workflow task after requestApproval completes.
+    if (e.workflowTaskCompletedEventAttributes && approvalRequested && Number.isNaN(parked)) parked = at;
+    if (e.workflowExecutionSignaledEventAttributes && Number.isNaN(signaled)) signaled = at;
+    if (e.workflowExecutionCompletedEventAttributes) completed = at;
+  }
+  const phase = (from: number, to: number): Phase => {
+    const running: Record<string, number> = {};
+    let queued = 0;
+    for (const run of runs.values()) {
+      const started = run.started ?? run.closed ?? to;
+      queued += overlap(run.scheduled, started, from, to);
+      const ran = overlap(started, run.closed ?? to, from, to);
+      if (ran > 0) running[run.type] = (running[run.type] ?? 0) + ran;
+    }
+    return { span: to - from, running, queued };
+  };
+  return { parked: phase(workflowStarted, parked), approved: phase(signaled, completed) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function waitForStage(stack: BenchStack, id: string, stage: string, gets: number[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    stack.assertAlive();
+    const res = await stack.request('GET', `/v1/pipelines/${id}`, { token: stack.tokens.approver });
+    gets.push(res.ms);
+    if (res.status === 200 && res.body.stage === stage) return;
+    if (res.status === 200 && finalStages.has(res.body.stage)) {
+      throw new Error(`pipeline ${id} ended as ${res.body.stage} while waiting for ${stage}: ${JSON.stringify(res.body.error ?? res.body)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`pipeline ${id} did not reach ${stage} within 120 s; last: ${res.status} ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function runPipeline(stack: BenchStack, modelPath: string, key: string): Promise<PipelineTiming> {
+  const gets: number[] = [];
+  const t0 = performance.now();
+  const post = await submitInstantPipeline(stack, modelPath, key);
+  await waitForStage(stack, post.id, 'awaiting_approval', gets);
+  const t1 = performance.now();
+  const approve = await stack.request('POST', `/v1/pipelines/${post.id}/approve`, { token: stack.tokens.approver, body: {} });
+  if (approve.status !== 202) throw new Error(`approve answered ${approve.status}: ${JSON.stringify(approve.body)}`);
+  await waitForStage(stack, post.id, 'succeeded', gets);
+  const t2 = performance.now();
+  return { id: post.id, toParked: t1 - t0, toSucceeded: t2 - t1, post: post.ms, approve: approve.ms, gets, history: await historyBreakdown(stack, post.id) };
+}
+
+/** The instant job alone, spawned the way nothing but Python start-up and a file copy remain. */
+async function timeInstantJob(modelPath: string, outputDir: string): Promise<number> {
+  mkdirSync(outputDir, { recursive: true });
+  const started = performance.now();
+  const child = track(
+    spawn(python, [path.join(projectRoot, 'jobs/instant/emit_model.py')], {
+      env: { ...process.env, WINDSOCK_PARAMS: JSON.stringify({ model_path: modelPath }), WINDSOCK_OUTPUT_DIR: outputDir },
+      stdio: 'ignore',
+    }),
+  );
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`emit_model.py exited with ${code}`);
+  return performance.now() - started;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+abortAfter(20 * 60_000, 'bench:control');
+console.log(`[bench] starting the stack (Temporal dev server ${temporalStore === 'memory' ? 'in memory' : 'on a SQLite file'}, worker, control API)`);
+const stack = await startBenchStack({ name: 'control', temporalStore });
+let failed = false;
+try {
+  console.log('[bench] training the reference model once (jobs/breast-cancer/train.py, 60 epochs)');
+  const reference = await trainReferenceModel(path.join(stack.home, 'reference-model'));
+
+  // The first pipeline pays for cold paths (onnxruntime load, first registry writes, workflow
+  // cache); it is reported apart and left out of the percentiles.
+  console.log('[bench] first pipeline (cold, not counted)');
+  const cold = await runPipeline(stack, reference.modelPath, 'control-cold');
+
+  const timings: PipelineTiming[] = [];
+  for (let i = 0; i < pipelines; i++) {
+    timings.push(await runPipeline(stack, reference.modelPath, `control-${i}`));
+    process.stdout.write(`\r[bench] pipelines ${i + 1}/${pipelines}`);
+  }
+  process.stdout.write('\n');
+
+  const jobAlone: number[] = [];
+  for (let i = 0; i < pipelines; i++) jobAlone.push(await timeInstantJob(reference.modelPath, path.join(stack.home, 'instant-job-baseline')));
+
+  const s = {
+    toParked: summarize(timings.map((t) => t.toParked)),
+    toSucceeded: summarize(timings.map((t) => t.toSucceeded)),
+    post: summarize(timings.map((t) => t.post)),
+    approve: summarize(timings.map((t) => t.approve)),
+    get: summarize(timings.flatMap((t) => t.gets)),
+    jobAlone: summarize(jobAlone),
+    parkedSpan: summarize(timings.map((t) => t.history.parked.span)),
+    approvedSpan: summarize(timings.map((t) => t.history.approved.span)),
+  };
+  const phaseRows = (phase: 'parked' | 'approved', clientObserved: number[]): string[][] => {
+    const phases = timings.map((t) => t.history[phase]);
+    const types = [...new Set(phases.flatMap((p) => Object.keys(p.running)))];
+    const run = phases.map((p) => Object.values(p.running).reduce((a, b) => a + b, 0));
+    const rest = phases.map((p, i) => p.span - run[i]! - p.queued);
+    const outside = phases.map((p, i) => clientObserved[i]! - p.span);
+    const row = (label: string, x: Summary) => [label, ms(x.p50), ms(x.p95), ms(x.max)];
+    return [
+      row('    in the workflow history', summarize(phases.map((p) => p.span))),
+      row('      activities running', summarize(run)),
+      ...types.map((type) => row(`        ${type}`, summarize(phases.map((p) => p.running[type] ?? 0)))),
+      row('      activity tasks queued', summarize(phases.map((p) => p.queued))),
+      row('      workflow tasks, dispatch', summarize(rest)),
+      row('    outside it (API, RPCs, polling)', summarize(outside)),
+    ];
+  };
+  const row = (label: string, x: Summary) => [label, ms(x.p50), ms(x.p95), ms(x.max)];
+  const trainP50 = summarize(timings.map((t) => t.history.parked.running.trainModel ?? 0)).p50;
+
+  console.log(
+    `\nWindsock control overhead: ${pipelines} pipelines one after another, instant training job, ` +
+      `Temporal dev server ${temporalStore === 'memory' ? 'in memory' : 'on SQLite'}, status polled every ${POLL_MS} ms\n`,
+  );
+  printTable(
+    ['', 'p50', 'p95', 'max'],
+    [
+      row('submit -> awaiting_approval (target < 3 s)', s.toParked),
+      ...phaseRows('parked', timings.map((t) => t.toParked)),
+      row('approve -> succeeded (target < 1 s)', s.toSucceeded),
+      ...phaseRows('approved', timings.map((t) => t.toSucceeded)),
+      ['baselines'],
+      row('  POST /v1/pipelines (validate, start workflow)', s.post),
+      row('  POST /v1/pipelines/:id/approve (query, signal)', s.approve),
+      row('  GET /v1/pipelines/:id (describe, query)', s.get),
+      row('  instant job alone (python emit_model.py)', s.jobAlone),
+      ['  first pipeline, cold', ms(cold.toParked), ms(cold.toSucceeded), '(to parked, to succeeded)'],
+      ['  real training, once (train.py, 60 epochs)', ms(reference.seconds * 1000), '', ''],
+    ],
+  );
+  console.log(
+    `\nratios (p50): submit -> awaiting_approval is ${(s.toParked.p50 / s.jobAlone.p50).toFixed(0)}x the instant job alone; ` +
+      `trainModel holds it ${(trainP50 / s.jobAlone.p50).toFixed(0)}x as long as it runs ` +
+      `(${((trainP50 / s.toParked.p50) * 100).toFixed(0)}% of submit -> awaiting_approval)`,
+  );
+  const file = writeResults('control-overhead', {
+    bench: 'control-overhead',
+    at: new Date().toISOString(),
+    pipelines,
+    temporalStore,
+    pollMs: POLL_MS,
+    host: { cpus: os.cpus().length, node: process.version },
+    summary: s,
+    cold: { toParked: cold.toParked, toSucceeded: cold.toSucceeded },
+    referenceTrainingSeconds: reference.seconds,
+    jobAlone,
+    timings,
+  });
+  console.log(`\nresults: ${file}`);
+} catch (err) {
+  failed = true;
+  console.error(`\n[bench] ${(err as Error).message}`);
+} finally {
+  await stack.stop({ keepHome: failed });
+}
+process.exit(failed ? 1 : 0);
