@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // temporal: integration on a real Temporal dev server, libSQL files and the real training job.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {

@@ -50,6 +50,7 @@ export interface BenchStack {
   tokens: { submitter: string; approver: string };
   request(method: string, urlPath: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
   rss(): { temporal?: Rss; worker?: Rss; api?: Rss };
+  cpuSeconds(): { temporal?: number; worker?: number; api?: number };
   /** Throws when the worker, the API or the dev server has died, with the tail of its log. */
   assertAlive(): void;
   stop(options?: { keepHome?: boolean }): Promise<void>;
@@ -124,6 +125,17 @@ export function readRss(pid: number): Rss | undefined {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in seconds; Linux counts it in 1/100 s ticks. */
+export function readCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }
@@ -274,6 +286,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       return { status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
     },
     rss: () => ({ temporal: readRss(temporal.process.pid!), worker: readRss(worker.child.pid!), api: readRss(api.child.pid!) }),
+    cpuSeconds: () => ({ temporal: readCpuSeconds(temporal.process.pid!), worker: readCpuSeconds(worker.child.pid!), api: readCpuSeconds(api.child.pid!) }),
     assertAlive,
     async stop({ keepHome = false } = {}) {
       if (keepHome) removeHome = false;

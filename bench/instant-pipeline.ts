@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../worker/activity-deps-from-env';
+import { finalStages } from '../workflows/model-pipeline-messages';
 import { python, track, type ApiResponse, type BenchStack } from './bench-stack';
 
 export async function trainReferenceModel(outputDir: string): Promise<{ modelPath: string; seconds: number }> {
@@ -51,4 +52,25 @@ export async function submitInstantPipeline(stack: BenchStack, modelPath: string
   });
   if (res.status !== 202) throw new Error(`POST /v1/pipelines answered ${res.status}: ${JSON.stringify(res.body)}`);
   return { ...res, id: res.body.pipelineId as string };
+}
+
+/** Polls GET /v1/pipelines/:id until the stage is reached; a final stage on the way is an error. */
+export async function waitForStage(
+  stack: BenchStack,
+  id: string,
+  stage: string,
+  { pollMs, timeoutMs = 120_000, latencies }: { pollMs: number; timeoutMs?: number; latencies?: number[] },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    stack.assertAlive();
+    const res = await stack.request('GET', `/v1/pipelines/${id}`, { token: stack.tokens.approver });
+    latencies?.push(res.ms);
+    if (res.status === 200 && res.body.stage === stage) return;
+    if (res.status === 200 && finalStages.has(res.body.stage)) {
+      throw new Error(`pipeline ${id} ended as ${res.body.stage} while waiting for ${stage}: ${JSON.stringify(res.body.error ?? res.body)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`pipeline ${id} did not reach ${stage} within ${timeoutMs / 1000} s; last: ${res.status} ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

@@ -1,0 +1,21 @@
+// Ends every run with one plain line, `windsock: N passed, N failed, N skipped`, that CI can read
+// whatever the runner's own summary looks like.
+import type { Reporter, TestModule } from 'vitest/node';
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const module of testModules) {
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed += 1;
+        else if (state === 'failed') failed += 1;
+        else skipped += 1;
+      }
+      if (module.state() === 'failed' && module.children.size === 0) failed += 1;
+    }
+    console.log(`\nwindsock: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  }
+}
