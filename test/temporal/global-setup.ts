@@ -13,6 +13,7 @@ import { workflowsPath } from '../../worker/create-worker';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    temporalHttpAddress: string;
     workflowBundlePath: string;
     python: string;
   }
@@ -55,6 +56,7 @@ export default async function setup(project: TestProject) {
   writeFileSync(bundlePath, code);
 
   project.provide('temporalAddress', server.address);
+  project.provide('temporalHttpAddress', server.httpAddress);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('python', python);
   return async () => {

@@ -12,6 +12,7 @@ import type { Notification } from '../../activities/notifier';
 import { createControlApp } from '../../api/control/control-app';
 import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
 import { GrpcTemporalGateway } from '../../api/control/grpc-temporal-gateway';
+import { FetchTemporalGateway } from '../../api/fetch-temporal-gateway';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import type { Principal } from '../../core/principals';
 import { openRegistry } from '../../registry/open-registry';
@@ -54,7 +55,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string, adjust: (deps: ActivityDeps) => ActivityDeps = (d) => d): Promise<Harness> {
+export interface HarnessOptions {
+  /** Reach Temporal from the API through gRPC (the control API's way) or its HTTP API (the edge's way). */
+  gateway?: 'grpc' | 'http';
+  adjust?: (deps: ActivityDeps) => ActivityDeps;
+}
+
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
+  const adjust = options.adjust ?? ((d: ActivityDeps) => d);
   quietRuntime();
   const home = mkdtempSync(path.join(os.tmpdir(), `windsock-${name}-`));
   const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -87,7 +95,10 @@ export async function startHarness(name: string, adjust: (deps: ActivityDeps) =>
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const app = createControlApp({
-    gateway: new GrpcTemporalGateway(client),
+    gateway:
+      options.gateway === 'http'
+        ? new FetchTemporalGateway({ baseUrl: inject('temporalHttpAddress'), namespace: 'default' })
+        : new GrpcTemporalGateway(client),
     registry,
     datasets: new FileDatasetResolver(projectRoot),
     principals,

@@ -11,7 +11,7 @@ let registerCalls = 0;
 let failNextRegistration = false;
 
 beforeAll(async () => {
-  h = await startHarness('retries', (deps) => {
+  h = await startHarness('retries', { adjust: (deps) => {
     const real = deps.registry.registerVersion.bind(deps.registry);
     // Simulates a connection lost after the registry committed: the activity fails, Temporal retries it.
     deps.registry.registerVersion = async (input) => {
@@ -24,7 +24,7 @@ beforeAll(async () => {
       return result;
     };
     return deps;
-  });
+  } });
 });
 afterAll(async () => h?.close());
 
