@@ -1,0 +1,58 @@
+// The inference app: Open Inference Protocol routes under /v2 and the admin routes under /admin,
+// built from ports so the same app serves on Workers and on Node.
+import { Hono, type Context } from 'hono';
+import type { InferenceLimits } from '../../core/inference-protocol';
+import type { Principal } from '../../core/principals';
+import { bearerAuth } from '../bearer-auth';
+import { notFound, onError as envelopeError, requestId } from '../error-envelope';
+import { edgeAdminRoutes } from './edge-admin-routes';
+import type { EdgeStore } from './edge-store';
+import type { InferenceEnv } from './inference-env';
+import { inferenceRoutes } from './inference-routes';
+import { ModelCatalog } from './model-catalog';
+import { SketchRecorder, type RecorderOptions } from './sketch-recorder';
+import type { ArtifactSource, Defer, InferenceBackend } from './serving-ports';
+
+export interface InferenceAppOptions {
+  store: EdgeStore;
+  artifacts: ArtifactSource;
+  backend: InferenceBackend;
+  principals: Principal[];
+  defer: (c: Context) => Defer;
+  /** How long an isolate or replica trusts its cached weights (a weight change reaches all within it). */
+  routingCacheMs?: number;
+  recorder?: Partial<RecorderOptions>;
+  limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
+}
+
+export interface InferenceApp {
+  app: Hono<InferenceEnv>;
+  catalog: ModelCatalog;
+  recorder: SketchRecorder;
+}
+
+export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
+  const catalog = new ModelCatalog(options.store, options.artifacts, options.backend, options.routingCacheMs ?? 5000);
+  const recorder = new SketchRecorder(options.store, { maxPendingRequests: 500, maxPendingMs: 2000, ...options.recorder });
+  const limits = { maxBatch: 1024, maxElements: 1_000_000, maxBodyBytes: 4 * 1024 * 1024, maxArtifactBytes: 100 * 1024 * 1024, ...options.limits };
+
+  const app = new Hono<InferenceEnv>();
+  app.use(async (c, next) => {
+    c.set('receivedAt', Date.now());
+    await next();
+  });
+  app.use(requestId as never);
+  app.route('/v2', inferenceRoutes({ catalog, recorder, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
+  app.use('/admin/*', bearerAuth(options.principals) as never);
+  app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes }));
+  app.onError((err, c) => {
+    // The protocol routes answer in the protocol's error form; never a stack trace.
+    if (c.req.path.startsWith('/v2/')) {
+      console.error(`[inference] ${c.req.method} ${c.req.path}:`, err);
+      return c.json({ error: `internal error (request ${c.get('requestId')})` }, 500);
+    }
+    return envelopeError(err, c as never);
+  });
+  app.notFound((c) => (c.req.path.startsWith('/v2/') ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404) : notFound(c as never)));
+  return { app, catalog, recorder };
+}

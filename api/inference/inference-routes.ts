@@ -1,0 +1,153 @@
+// The Open Inference Protocol (KServe v2) REST routes: health, model metadata and readiness, infer.
+// Errors use the protocol's own body, { "error": "..." }; bad input is a 400, never a 500.
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { buildInferenceResponse, modelMetadataResponse, parseInferenceRequest, type InferenceLimits, type InferenceOutput } from '../../core/inference-protocol';
+import { pickVersion } from '../../core/traffic-routing';
+import type { InferenceRecord } from '../../core/version-sketch';
+import type { Deployment } from './edge-store';
+import type { InferenceEnv } from './inference-env';
+import type { ModelCatalog, ServedModel } from './model-catalog';
+import type { SketchRecorder } from './sketch-recorder';
+import type { Defer } from './serving-ports';
+
+export interface InferenceRouteDeps {
+  catalog: ModelCatalog;
+  recorder: SketchRecorder;
+  defer: (c: Context) => Defer;
+  limits: InferenceLimits & { maxBodyBytes: number };
+  /** Whether the store answers (readiness). */
+  ready: () => Promise<boolean>;
+}
+
+export const ROUTING_KEY_HEADER = 'x-windsock-routing-key';
+export const MODEL_VERSION_HEADER = 'x-windsock-model-version';
+
+const protocolError = (c: Context, status: ContentfulStatusCode, message: string) => c.json({ error: message }, status);
+
+/** The version a request goes to: explicit in the path, else by weights and a stable routing key. */
+function chooseDeployment(c: Context<InferenceEnv>, name: string, served: ServedModel, versionParam: string | undefined): Deployment | string {
+  if (versionParam !== undefined) {
+    const version = Number(versionParam);
+    return (Number.isInteger(version) && served.deployments.get(version)) || `model '${name}' has no version '${versionParam}'`;
+  }
+  if (!served.weights) return `model '${name}' has no traffic weights yet; publish a version and set weights`;
+  const key = c.req.header(ROUTING_KEY_HEADER) ?? c.get('requestId');
+  return served.deployments.get(Number(pickVersion(served.weights, key))) ?? `model '${name}' routes to an unpublished version`;
+}
+
+/** The served version for metadata when none is named: the one with the most traffic, newest on ties. */
+function primaryDeployment(served: ServedModel): Deployment {
+  const versions = [...served.deployments.values()];
+  const weight = (d: Deployment) => served.weights?.[String(d.version)] ?? 0;
+  return versions.reduce((best, d) => (weight(d) > weight(best) || (weight(d) === weight(best) && d.version > best.version) ? d : best));
+}
+
+/** Feature rows and predicted classes for the sketch, when the model is the tabular classifier kind. */
+function recordOf(deployment: Deployment, inputs: { shape: number[]; data: ArrayLike<unknown> }[], outputs: InferenceOutput[]): Omit<InferenceRecord, 'latencyMs'> {
+  const width = deployment.referenceProfile.features.length;
+  const input = inputs[0];
+  const rows: number[][] = [];
+  if (input && input.shape.length === 2 && input.shape[1] === width && typeof input.data[0] === 'number') {
+    const data = input.data as ArrayLike<number>;
+    for (let r = 0; r < input.shape[0]!; r++) rows.push(Array.from({ length: width }, (_, f) => data[r * width + f]!));
+  }
+  const classes = deployment.referenceProfile.prediction.classes.length;
+  const probabilities = outputs.find((o) => o.name === 'probabilities') ?? outputs[0];
+  const predictedClasses: number[] = [];
+  if (probabilities && probabilities.shape.length === 2 && probabilities.shape[1] === classes) {
+    const data = probabilities.data as ArrayLike<number>;
+    for (let r = 0; r < probabilities.shape[0]!; r++) {
+      let best = 0;
+      for (let k = 1; k < classes; k++) if (data[r * classes + k]! > data[r * classes + best]!) best = k;
+      predictedClasses.push(best);
+    }
+  }
+  return { rows, predictedClasses };
+}
+
+export function inferenceRoutes(deps: InferenceRouteDeps) {
+  async function served(c: Context<InferenceEnv>, name: string) {
+    return deps.catalog.model(name, Date.now());
+  }
+
+  async function metadata(c: Context<InferenceEnv>, name: string, version?: string) {
+    const model = await served(c, name);
+    if (!model) return protocolError(c, 404, `model '${name}' not found`);
+    const deployment = version === undefined ? primaryDeployment(model) : model.deployments.get(Number(version));
+    if (!deployment) return protocolError(c, 404, `model '${name}' has no version '${version}'`);
+    const versions = [...model.deployments.keys()].map(String);
+    return c.json(modelMetadataResponse(name, version === undefined ? versions : [version], deployment.signature));
+  }
+
+  async function readiness(c: Context<InferenceEnv>, name: string, version?: string) {
+    const model = await served(c, name);
+    if (!model) return protocolError(c, 404, `model '${name}' not found`);
+    if (version !== undefined && !model.deployments.has(Number(version))) return protocolError(c, 404, `model '${name}' has no version '${version}'`);
+    const ready = version !== undefined || model.weights !== undefined;
+    return c.json({ name, ...(version !== undefined && { version }), ready }, ready ? 200 : 503);
+  }
+
+  async function infer(c: Context<InferenceEnv>, name: string, versionParam?: string) {
+    const model = await served(c, name);
+    if (!model) return protocolError(c, 404, `model '${name}' not found`);
+    const chosen = chooseDeployment(c, name, model, versionParam);
+    if (typeof chosen === 'string') return protocolError(c, versionParam === undefined ? 503 : 404, chosen);
+
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > deps.limits.maxBodyBytes) return protocolError(c, 400, `request body of ${declared} bytes exceeds the limit of ${deps.limits.maxBodyBytes}`);
+    const text = await c.req.text();
+    if (text.length > deps.limits.maxBodyBytes) return protocolError(c, 400, `request body of ${text.length} bytes exceeds the limit of ${deps.limits.maxBodyBytes}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return protocolError(c, 400, 'request body is not valid JSON');
+    }
+    const parsed = parseInferenceRequest(body, chosen.signature, deps.limits);
+    if (!parsed.ok) return protocolError(c, 400, parsed.error);
+
+    const outputNames = parsed.request.outputs ?? chosen.signature.outputs.map((o) => o.name);
+    let outputs: InferenceOutput[];
+    try {
+      const session = await deps.catalog.session(chosen);
+      outputs = await session.run(parsed.request.inputs, outputNames);
+    } catch (err) {
+      recordLater(c, chosen, { rows: [], predictedClasses: [], error: true });
+      return protocolError(c, 500, `inference failed for ${name} v${chosen.version}: ${(err as Error).message}`);
+    }
+    recordLater(c, chosen, recordOf(chosen, parsed.request.inputs, outputs));
+    c.header(MODEL_VERSION_HEADER, String(chosen.version));
+    return c.json(buildInferenceResponse({ modelName: name, modelVersion: String(chosen.version), id: parsed.request.id, outputs }));
+  }
+
+  /**
+   * Records after the response. workerd advances Date.now() only across I/O, so a clock read around
+   * session.run reads ~0; a zero timer after the response is I/O, and the clock read after it covers
+   * what the client waited for (body read, inference, serialisation).
+   */
+  function recordLater(c: Context<InferenceEnv>, deployment: Deployment, record: Omit<InferenceRecord, 'latencyMs'>) {
+    const receivedAt = c.get('receivedAt');
+    deps.defer(c)(
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const now = Date.now();
+        deps.recorder.record(deployment.modelName, deployment.version, deployment.referenceProfile, { ...record, latencyMs: Math.max(0, now - receivedAt) }, now);
+        if (deps.recorder.due(now)) await deps.recorder.flush();
+      })().catch((err) => console.error('[inference] recording failed:', err)),
+    );
+  }
+
+  return new Hono<InferenceEnv>()
+    .get('/health/live', (c) => c.json({ live: true }))
+    .get('/health/ready', async (c) => {
+      const ready = await deps.ready().catch(() => false);
+      return c.json({ ready }, ready ? 200 : 503);
+    })
+    .get('/models/:name', (c) => metadata(c, c.req.param('name')))
+    .get('/models/:name/versions/:v', (c) => metadata(c, c.req.param('name'), c.req.param('v')))
+    .get('/models/:name/ready', (c) => readiness(c, c.req.param('name')))
+    .get('/models/:name/versions/:v/ready', (c) => readiness(c, c.req.param('name'), c.req.param('v')))
+    .post('/models/:name/infer', (c) => infer(c, c.req.param('name')))
+    .post('/models/:name/versions/:v/infer', (c) => infer(c, c.req.param('name'), c.req.param('v')));
+}

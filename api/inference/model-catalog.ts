@@ -1,0 +1,58 @@
+// What the isolate knows about served models: deployments and weights (cached for a short TTL so a
+// weight change reaches every isolate or replica within it) and one loaded session per version.
+import { WindsockError } from '../../core/windsock-error';
+import type { Deployment, EdgeStore } from './edge-store';
+import type { ArtifactSource, InferenceBackend, LoadedSession } from './serving-ports';
+
+export interface ServedModel {
+  deployments: Map<number, Deployment>;
+  weights: Record<string, number> | undefined;
+  fetchedAt: number;
+}
+
+export class ModelCatalog {
+  private readonly models = new Map<string, ServedModel>();
+  private readonly sessions = new Map<string, Promise<LoadedSession>>();
+
+  constructor(
+    private readonly store: EdgeStore,
+    private readonly artifacts: ArtifactSource,
+    private readonly backend: InferenceBackend,
+    private readonly ttlMs: number,
+  ) {}
+
+  async model(name: string, now: number): Promise<ServedModel | undefined> {
+    const cached = this.models.get(name);
+    if (cached && now - cached.fetchedAt < this.ttlMs) return cached;
+    const [deployments, traffic] = await Promise.all([this.store.listDeployments(name), this.store.getTraffic(name)]);
+    if (deployments.length === 0) {
+      this.models.delete(name);
+      return undefined;
+    }
+    const fresh: ServedModel = { deployments: new Map(deployments.map((d) => [d.version, d])), weights: traffic?.weights, fetchedAt: now };
+    this.models.set(name, fresh);
+    return fresh;
+  }
+
+  /** Forgets cached state for a model, e.g. after this isolate changed its weights. */
+  invalidate(name: string): void {
+    this.models.delete(name);
+  }
+
+  session(deployment: Deployment): Promise<LoadedSession> {
+    const key = `${deployment.modelName}@${deployment.version}:${deployment.artifactSha256}`;
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.loadSession(deployment);
+      this.sessions.set(key, session);
+      session.catch(() => this.sessions.delete(key));
+    }
+    return session;
+  }
+
+  private async loadSession(deployment: Deployment): Promise<LoadedSession> {
+    const bytes = await this.artifacts.get(deployment.artifactKey);
+    if (!bytes) throw new WindsockError('unavailable', `artifact ${deployment.artifactKey} of ${deployment.modelName} v${deployment.version} is missing`);
+    return this.backend.load(bytes, deployment.signature);
+  }
+}

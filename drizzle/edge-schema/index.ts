@@ -1,0 +1,6 @@
+// The edge's tables: one drizzle SQLite schema for D1 (Workers) and libSQL (Node serving).
+export { deployments } from './deployments';
+export { traffic } from './traffic';
+export { sketches } from './sketches';
+export { driftReports } from './drift-reports';
+export { modelPolicies } from './model-policies';
