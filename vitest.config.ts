@@ -1,7 +1,14 @@
+import { existsSync } from 'node:fs';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+
+// The edge's D1 migrations (wrangler.toml's migrations_dir), applied by test/workers/apply-migrations.ts.
+const edgeMigrationsDir = 'drizzle/edge-migrations';
 
 // Test tiers, each runnable alone with `--project <name>`:
 // unit: pure core/ logic and workflow replay (no servers);
+// workers: the edge inside workerd (Cloudflare's vitest plugin), with wrangler.toml's bindings
+//   backed by in-memory local D1 and R2;
 // temporal: integration on a real Temporal dev server, libSQL files and the real training job.
 export default defineConfig({
   test: {
@@ -11,6 +18,27 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['core/**/*.test.ts', 'test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: existsSync(edgeMigrationsDir) ? await readD1Migrations(edgeMigrationsDir) : [],
+              },
+              // Fixture files as ArrayBuffer bindings, for tests that seed R2.
+              dataBlobBindings: {
+                FIXTURE_BREAST_CANCER_MLP: 'test/fixtures/breast-cancer-mlp.onnx',
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          setupFiles: ['test/workers/apply-migrations.ts'],
         },
       },
       {
