@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['core/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['core/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/serving/**/*.test.ts'],
         },
       },
       {
@@ -26,6 +26,7 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
+                WINDSOCK_TOKENS: 'ops:admin:edge-admin-token-0123456789',
                 TEST_MIGRATIONS: existsSync(edgeMigrationsDir) ? await readD1Migrations(edgeMigrationsDir) : [],
               },
               // Fixture files as ArrayBuffer bindings, for tests that seed R2.

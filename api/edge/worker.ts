@@ -1,61 +1,42 @@
-// Smoke worker proving ONNX inference inside workerd end to end (R2 -> onnxruntime-web).
-// A placeholder for the edge Hono app, which replaces it.
-import { createSession, ort } from './onnx-runtime-web';
+// The edge: Windsock's inference app on Cloudflare Workers (onnxruntime-web, D1, R2), and the
+// scheduled drift monitor. One app per isolate; sessions and weights are cached in it.
+import { drizzle } from 'drizzle-orm/d1';
+import { parsePrincipals } from '../../core/principals';
+import * as schema from '../../drizzle/edge-schema';
+import { runDriftMonitor } from '../inference/drift-monitor';
+import { EdgeStore, type EdgeDb } from '../inference/edge-store';
+import { createInferenceApp, type InferenceApp } from '../inference/inference-app';
+import { onnxruntimeWebBackend } from './onnxruntime-web-backend';
+import { R2ArtifactSource } from './r2-artifact-source';
 
-interface SmokeRequest {
-  key: string;
-  input: string;
-  shape: number[];
-  data: number[];
-}
+let isolate: { app: InferenceApp; store: EdgeStore } | undefined;
 
-function isSmokeRequest(body: unknown): body is SmokeRequest {
-  if (typeof body !== 'object' || body === null) return false;
-  const b = body as Record<string, unknown>;
-  return (
-    typeof b.key === 'string' &&
-    typeof b.input === 'string' &&
-    Array.isArray(b.shape) &&
-    b.shape.every((d) => Number.isInteger(d) && (d as number) >= 0) &&
-    Array.isArray(b.data) &&
-    b.data.every((x) => typeof x === 'number' && Number.isFinite(x))
-  );
-}
-
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-async function sessionFor(env: Env, key: string): Promise<ort.InferenceSession | undefined> {
-  const cached = sessions.get(key);
-  if (cached) return cached;
-  const object = await env.MODELS.get(key);
-  if (!object) return undefined;
-  const loading = object.arrayBuffer().then((bytes) => createSession(new Uint8Array(bytes)));
-  sessions.set(key, loading);
-  loading.catch(() => sessions.delete(key));
-  return loading;
-}
-
-function json(body: unknown, status = 200): Response {
-  return Response.json(body, { status });
+function edgeFor(env: Env): { app: InferenceApp; store: EdgeStore } {
+  if (isolate) return isolate;
+  const store = new EdgeStore(drizzle(env.EDGE_DB, { schema }) as unknown as EdgeDb);
+  const principals = env.WINDSOCK_TOKENS ? parsePrincipals(env.WINDSOCK_TOKENS) : [];
+  if (principals.length === 0) console.warn('[edge] WINDSOCK_TOKENS is not set: every admin request will be refused');
+  const app = createInferenceApp({
+    store,
+    artifacts: new R2ArtifactSource(env.MODELS),
+    backend: onnxruntimeWebBackend,
+    principals,
+    defer: (c) => (work) => c.executionCtx.waitUntil(work),
+  });
+  isolate = { app, store };
+  return isolate;
 }
 
 export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    if (url.pathname !== '/smoke' || request.method !== 'POST') return json({ error: 'not found' }, 404);
-
-    const body: unknown = await request.json().catch(() => undefined);
-    if (!isSmokeRequest(body)) return json({ error: 'expected { key, input, shape, data }' }, 400);
-    const expected = body.shape.reduce((n, d) => n * d, 1);
-    if (expected !== body.data.length) return json({ error: `shape holds ${expected} values, data ${body.data.length}` }, 400);
-
-    const session = await sessionFor(env, body.key);
-    if (!session) return json({ error: `no model at ${body.key}` }, 404);
-    const feeds = { [body.input]: new ort.Tensor('float32', Float32Array.from(body.data), body.shape) };
-    const results = await session.run(feeds);
-    const outputs = Object.fromEntries(
-      Object.entries(results).map(([name, t]) => [name, { dims: t.dims, data: Array.from(t.data as Float32Array) }]),
+  fetch(request, env, ctx) {
+    return edgeFor(env).app.app.fetch(request, env, ctx);
+  },
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(
+      runDriftMonitor(edgeFor(env).store, controller.scheduledTime).then((results) => {
+        const drifted = results.filter((r) => r.datasetDrift);
+        console.log(`[drift] ${results.length} versions checked, ${drifted.length} drifted`);
+      }),
     );
-    return json({ outputs });
   },
 } satisfies ExportedHandler<Env>;
