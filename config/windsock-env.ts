@@ -17,6 +17,10 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_PYTHON: z.string().optional(),
   WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),
   WINDSOCK_CODE_VERSION: z.string().optional(),
+  /** The serving side's admin routes (the edge under wrangler dev by default, or Node serving). */
+  WINDSOCK_EDGE_URL: z.url().default('http://127.0.0.1:8787'),
+  /** A token with the admin role at the edge; defaults to the first admin principal's. */
+  WINDSOCK_EDGE_TOKEN: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),

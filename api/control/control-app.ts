@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Principal } from '../../core/principals';
 import { WindsockError } from '../../core/windsock-error';
+import type { EdgeClient } from '../../activities/edge-client';
+import type { BlobStore } from '../../artifacts/blob-store';
 import type { RegistryStore } from '../../registry/registry-store';
 import type { ApiEnv } from '../api-env';
 import { bearerAuth } from '../bearer-auth';
@@ -14,6 +16,8 @@ import type { TemporalGateway } from '../temporal-gateway';
 export interface ControlAppDeps {
   gateway: TemporalGateway;
   registry: RegistryStore;
+  blobs: BlobStore;
+  edge?: EdgeClient;
   datasets: DatasetResolver;
   principals: Principal[];
   taskQueue: string;
@@ -28,7 +32,7 @@ export function createControlApp(deps: ControlAppDeps) {
   const v1 = new Hono<ApiEnv>()
     .use(bearerAuth(deps.principals))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets }))
-    .route('/models', modelRoutes(deps.registry));
+    .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge }));
 
   const app = new Hono<ApiEnv>()
     .use(requestId)

@@ -1,6 +1,8 @@
 // The control API process: `npm run api` (the local stack starts it for you).
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { EdgeClient } from '../../activities/edge-client';
+import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import { principalsFromEnv } from '../../config/principals-from-env';
 import { temporalConnectionOptions } from '../../config/temporal-connection';
 import { loadWindsockEnv } from '../../config/windsock-env';
@@ -20,6 +22,11 @@ const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 const app = createControlApp({
   gateway: new GrpcTemporalGateway(client),
   registry: new RegistryStore(db),
+  blobs: new LocalBlobStore(env.artifactsDir),
+  edge: new EdgeClient({
+    baseUrl: env.WINDSOCK_EDGE_URL,
+    token: env.WINDSOCK_EDGE_TOKEN ?? principals.find((p) => p.roles.includes('admin'))?.token ?? '',
+  }),
   datasets: new FileDatasetResolver(projectRoot),
   principals,
   taskQueue: env.WINDSOCK_TASK_QUEUE,

@@ -1,14 +1,25 @@
 // /v1/models: the registry's models and versions with metrics, artifact, signature and lineage.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { EdgeClient } from '../../activities/edge-client';
+import type { BlobStore } from '../../artifacts/blob-store';
+import { WindsockError } from '../../core/windsock-error';
 import type { RegistryStore } from '../../registry/registry-store';
 import type { ApiEnv } from '../api-env';
+import { requireRole } from '../bearer-auth';
 import { validate } from '../validate';
 
 const nameParam = z.object({ name: z.string().min(1).max(64) });
 const versionParam = nameParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1') });
 
-export function modelRoutes(registry: RegistryStore) {
+export interface ModelRouteDeps {
+  registry: RegistryStore;
+  blobs: BlobStore;
+  /** The serving side to publish to; absent when none is configured. */
+  edge?: EdgeClient;
+}
+
+export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
   return new Hono<ApiEnv>()
     .get('/', async (c) => {
       const models = await registry.listModels();
@@ -40,5 +51,30 @@ export function modelRoutes(registry: RegistryStore) {
       await registry.requireModel(name);
       const version = await registry.requireVersion(name, v);
       return c.json({ ...version, approvals: await registry.listApprovals(name, v), audit: await registry.listAudit({ modelName: name }).then((events) => events.filter((e) => e.version === v || e.pipelineId === version.pipelineId)) });
+    })
+    .post('/:name/versions/:v/publish', requireRole('admin'), validate('param', versionParam), async (c) => {
+      const { name, v } = c.req.valid('param');
+      if (!edge) throw new WindsockError('unavailable', 'no edge is configured: set WINDSOCK_EDGE_URL');
+      const version = await registry.requireVersion(name, v);
+      if (version.status !== 'approved') {
+        throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only approved versions are published`);
+      }
+      const result = await edge.publish({
+        model: name,
+        version: v,
+        artifact: await blobs.get(version.artifactUri),
+        sha256: version.artifactSha256,
+        signature: version.signature,
+        referenceProfile: version.referenceProfile,
+      });
+      await registry.appendAudit({
+        dedupeKey: `publish:${name}:${v}:${Date.now()}`,
+        actor: c.get('principal').name,
+        event: 'version.published',
+        modelName: name,
+        version: v,
+        details: { result: result.published },
+      });
+      return c.json({ model: name, version: v, ...result });
     });
 }

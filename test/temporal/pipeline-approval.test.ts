@@ -5,11 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/temporal-dev-server';
+import { EdgeClient } from '../../activities/edge-client';
+import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
+let serving: Awaited<ReturnType<typeof startNodeServingApp>>;
 beforeAll(async () => {
-  h = await startHarness('approval');
+  serving = await startNodeServingApp();
+  h = await startHarness('approval', { edge: new EdgeClient({ baseUrl: 'http://serving.test', token: servingAdminToken, fetch: serving.fetch }) });
 });
 afterAll(async () => h?.close());
 
@@ -71,6 +75,24 @@ describe('modelPipeline through the control API', () => {
     for (const event of ['pipeline.started', 'pipeline.training', 'version.registered', 'approval.requested', 'approval.approved', 'alias.moved', 'pipeline.succeeded']) {
       expect(events).toContain(event);
     }
+
+    // The champion goes to the serving side (same admin routes as the edge) and answers there.
+    const published = await h.request('POST', '/v1/models/breast-cancer/versions/1/publish', { as: 'root' });
+    expect(published.status, JSON.stringify(published.body)).toBe(200);
+    expect(published.body.published).toBe('created');
+    expect((await h.request('POST', '/v1/models/breast-cancer/versions/1/publish', { as: 'root' })).body.published).toBe('unchanged');
+    expect((await h.request('POST', '/v1/models/breast-cancer/versions/1/publish', { as: 'bob' })).status).toBe(403);
+    await new EdgeClient({ baseUrl: 'http://serving.test', token: servingAdminToken, fetch: serving.fetch }).setTraffic('breast-cancer', { '1': 100 });
+    const row = readFileSync(exampleDataset, 'utf8').split('\n')[1]!.split(',').slice(0, 30).map(Number);
+    const inferred = await serving.fetch('http://serving.test/v2/models/breast-cancer/infer', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: row }] }),
+    });
+    expect(inferred.status).toBe(200);
+    const prediction = (await inferred.json()) as { model_version: string; outputs: Array<{ data: number[] }> };
+    expect(prediction.model_version).toBe('1');
+    expect(prediction.outputs[0]!.data[0]).toBeGreaterThan(0.5); // the first row is malignant
 
     // Refreshes the committed history that the replay test checks new workflow code against.
     if (process.env.WINDSOCK_RECORD_HISTORY) {

@@ -8,6 +8,7 @@ import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { LocalProvider } from '../../activities/compute/local-provider';
 import type { ActivityDeps } from '../../activities';
+import type { EdgeClient } from '../../activities/edge-client';
 import type { Notification } from '../../activities/notifier';
 import { createControlApp } from '../../api/control/control-app';
 import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
@@ -59,6 +60,8 @@ export interface HarnessOptions {
   /** Reach Temporal from the API through gRPC (the control API's way) or its HTTP API (the edge's way). */
   gateway?: 'grpc' | 'http';
   adjust?: (deps: ActivityDeps) => ActivityDeps;
+  /** The serving side that POST /v1/models/:name/versions/:v/publish pushes to. */
+  edge?: EdgeClient;
 }
 
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
@@ -100,6 +103,8 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
         ? new FetchTemporalGateway({ baseUrl: inject('temporalHttpAddress'), namespace: 'default' })
         : new GrpcTemporalGateway(client),
     registry,
+    blobs: deps.blobs,
+    edge: options.edge,
     datasets: new FileDatasetResolver(projectRoot),
     principals,
     taskQueue,

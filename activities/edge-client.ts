@@ -1,0 +1,71 @@
+// The control plane's client for the serving side's admin routes (the edge on Workers, or Node
+// serving): publish a version, set traffic weights, read metrics. Every call is idempotent.
+import type { ModelSignature } from '../core/model-signature';
+import type { SketchSummary } from '../core/sketch-summary';
+import { WindsockError } from '../core/windsock-error';
+
+export interface EdgeClientOptions {
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+export interface PublishInput {
+  model: string;
+  version: number;
+  artifact: Uint8Array;
+  sha256: string;
+  signature: ModelSignature;
+  referenceProfile: unknown;
+}
+
+export class EdgeClient {
+  private readonly fetchImpl: typeof fetch;
+  constructor(private readonly options: EdgeClientOptions) {
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  private async call<T>(method: string, path: string, body?: Uint8Array | object, headers: Record<string, string> = {}): Promise<T> {
+    const url = `${this.options.baseUrl.replace(/\/$/, '')}${path}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(body instanceof Uint8Array ? { 'content-type': 'application/octet-stream' } : body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : body ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      throw new WindsockError('unavailable', `the edge at ${this.options.baseUrl} is unreachable: ${(err as Error).message}`, { retryable: true });
+    }
+    const text = await res.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const message = (parsed as { error?: { message?: string } })?.error?.message ?? text;
+      const code = res.status === 409 ? 'conflict' : res.status >= 500 ? 'unavailable' : res.status === 404 ? 'not_found' : 'unprocessable';
+      throw new WindsockError(code, `edge ${method} ${path} answered ${res.status}: ${message}`, { retryable: res.status >= 500 || res.status === 429, details: parsed });
+    }
+    return parsed as T;
+  }
+
+  /** Uploads the artifact (verified by sha256 at the edge) and publishes the version; a repeat is a no-op. */
+  async publish(input: PublishInput): Promise<{ published: 'created' | 'unchanged' }> {
+    const base = `/admin/models/${encodeURIComponent(input.model)}/versions/${input.version}`;
+    await this.call('PUT', `${base}/artifact`, input.artifact, { 'x-windsock-sha256': input.sha256 });
+    return this.call('PUT', base, { artifactSha256: input.sha256, signature: input.signature, referenceProfile: input.referenceProfile });
+  }
+
+  async setTraffic(model: string, weights: Record<string, number>, step?: number): Promise<{ weights: Record<string, number>; step: number }> {
+    return this.call('PUT', `/admin/models/${encodeURIComponent(model)}/traffic`, { weights, step });
+  }
+
+  async metrics(model: string, window: { from?: Date; to?: Date } = {}): Promise<{ versions: Record<string, SketchSummary> }> {
+    const query = new URLSearchParams();
+    if (window.from) query.set('from', window.from.toISOString());
+    if (window.to) query.set('to', window.to.toISOString());
+    return this.call('GET', `/admin/models/${encodeURIComponent(model)}/metrics?${query}`);
+  }
+}
