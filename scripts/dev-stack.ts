@@ -1,10 +1,11 @@
 // `npm start`: the local stack on embedded defaults. Temporal dev server on a SQLite file under
-// WINDSOCK_HOME, registry migrations and example models, the worker and the control API; Ctrl-C
-// stops everything.
+// WINDSOCK_HOME, registry migrations and example models, the worker, the control API, and the edge
+// under `wrangler dev` (local D1 and R2 persisted under WINDSOCK_HOME); Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
+import { formatPrincipals } from '../core/principals';
 import { loadWindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
@@ -32,11 +33,18 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-function startChild(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+const edgeEnabled = process.env.WINDSOCK_EDGE !== 'off';
+const edgePort = Number(new URL(env.WINDSOCK_EDGE_URL).port || 8787);
+const edgeState = path.join(env.home, 'edge-state');
+const wrangler = path.join(projectRoot, 'node_modules', '.bin', 'wrangler');
+const quietWrangler = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
+
+function startChild(name: string, command: string[]): ChildProcess {
+  const [file, ...args] = command;
+  const child = spawn(file!, args, {
     cwd: projectRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, WINDSOCK_HOME: env.home },
-    stdio: 'inherit',
+    env: { ...process.env, ...quietWrangler, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, WINDSOCK_HOME: env.home },
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.once('exit', (code) => {
     if (!stopping) {
@@ -46,6 +54,14 @@ function startChild(name: string, entry: string): ChildProcess {
   });
   children.push(child);
   return child;
+}
+
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: projectRoot, env: { ...process.env, ...quietWrangler }, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} ${args.slice(0, 3).join(' ')} exited with ${code}`))));
+  });
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
@@ -76,15 +92,28 @@ try {
   client.close();
   const { principals, generated } = principalsFromEnv(env);
 
-  startChild('worker', 'worker/main.ts');
-  startChild('api', 'api/control/main.ts');
+  startChild('worker', [process.execPath, '--import', 'tsx', 'worker/main.ts']);
+  startChild('api', [process.execPath, '--import', 'tsx', 'api/control/main.ts']);
+  if (edgeEnabled) {
+    console.log('[stack] applying the edge D1 migrations (local)');
+    await run(wrangler, ['d1', 'migrations', 'apply', 'windsock-edge', '--local', '--persist-to', edgeState]);
+    // The edge's secrets go in an env file under WINDSOCK_HOME, not on the command line (ps shows that).
+    const edgeVars = path.join(env.home, 'edge.vars');
+    writeFileSync(edgeVars, `WINDSOCK_TOKENS=${formatPrincipals(principals)}\nTEMPORAL_HTTP_URL=${temporal?.httpAddress ?? 'http://127.0.0.1:7243'}\n`, { mode: 0o600 });
+    startChild('edge', [
+      wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(edgePort), '--persist-to', edgeState,
+      '--show-interactive-dev-session=false', '--test-scheduled', '--env-file', edgeVars,
+    ]);
+  }
   const api = `http://${env.WINDSOCK_API_HOST}:${env.WINDSOCK_API_PORT}`;
   await waitForHealth(`${api}/healthz`, 60_000);
+  if (edgeEnabled) await waitForHealth(`http://127.0.0.1:${edgePort}/v2/health/live`, 120_000);
 
   const token = (name: string) => principals.find((p) => p.name === name)?.token ?? '<token>';
   console.log(`
 Windsock is up.
   control API   ${api}
+  edge          ${edgeEnabled ? `http://127.0.0.1:${edgePort}  (wrangler dev; D1 and R2 in ${edgeState})` : 'off (WINDSOCK_EDGE=off)'}
   Temporal      ${env.TEMPORAL_ADDRESS}${temporal ? `  (HTTP API ${temporal.httpAddress}, UI http://127.0.0.1:8233)` : ''}
   registry      ${env.registryUrl}
   artifacts     ${env.artifactsDir}
