@@ -3,6 +3,8 @@
 interface Env {
   /** Principals for the admin routes: name:role[+role]:token,... (the control API's format). */
   WINDSOCK_TOKENS?: string;
+  /** `off` stops recording serving statistics (for benchmarks); on by default. */
+  WINDSOCK_RECORDING?: string;
 }
 declare namespace Cloudflare {
   interface Env {

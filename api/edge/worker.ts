@@ -22,6 +22,7 @@ function edgeFor(env: Env): { app: InferenceApp; store: EdgeStore } {
     backend: onnxruntimeWebBackend,
     principals,
     defer: (c) => (work) => c.executionCtx.waitUntil(work),
+    recording: env.WINDSOCK_RECORDING !== 'off',
   });
   isolate = { app, store };
   return isolate;

@@ -22,6 +22,8 @@ export interface InferenceAppOptions {
   /** How long an isolate or replica trusts its cached weights (a weight change reaches all within it). */
   routingCacheMs?: number;
   recorder?: Partial<RecorderOptions>;
+  /** Off turns the recording of serving statistics off (benchmarks compare the two). */
+  recording?: boolean;
   limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
 }
 
@@ -42,7 +44,7 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
     await next();
   });
   app.use(requestId as never);
-  app.route('/v2', inferenceRoutes({ catalog, recorder, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
+  app.route('/v2', inferenceRoutes({ catalog, recorder, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
   app.use('/admin/*', bearerAuth(options.principals) as never);
   app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes }));
   app.onError((err, c) => {

@@ -14,6 +14,7 @@ import type { Defer } from './serving-ports';
 export interface InferenceRouteDeps {
   catalog: ModelCatalog;
   recorder: SketchRecorder;
+  recording: boolean;
   defer: (c: Context) => Defer;
   limits: InferenceLimits & { maxBodyBytes: number };
   /** Whether the store answers (readiness). */
@@ -116,7 +117,7 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
       recordLater(c, chosen, { rows: [], predictedClasses: [], error: true });
       return protocolError(c, 500, `inference failed for ${name} v${chosen.version}: ${(err as Error).message}`);
     }
-    recordLater(c, chosen, recordOf(chosen, parsed.request.inputs, outputs));
+    if (deps.recording) recordLater(c, chosen, recordOf(chosen, parsed.request.inputs, outputs));
     c.header(MODEL_VERSION_HEADER, String(chosen.version));
     return c.json(buildInferenceResponse({ modelName: name, modelVersion: String(chosen.version), id: parsed.request.id, outputs }));
   }
@@ -127,6 +128,7 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
    * what the client waited for (body read, inference, serialisation).
    */
   function recordLater(c: Context<InferenceEnv>, deployment: Deployment, record: Omit<InferenceRecord, 'latencyMs'>) {
+    if (!deps.recording) return;
     const receivedAt = c.get('receivedAt');
     deps.defer(c)(
       (async () => {
