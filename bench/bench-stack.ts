@@ -60,16 +60,24 @@ export const python = process.env.WINDSOCK_PYTHON ?? 'python3';
 
 // ---------------------------------------------------------------------------------------------
 // Cleanup: every process a bench starts is tracked here, stopped in order on a normal end or Ctrl-C,
-// and SIGKILLed on any other exit so that no worker or dev server outlives the bench.
+// and SIGKILLed on any other exit so that no worker or dev server outlives the bench. Throwaway
+// homes are removed on every exit unless a failure asked to keep them for their logs.
 
 const tracked = new Set<ChildProcess>();
 const stoppers: Array<() => Promise<void>> = [];
+const throwawayHomes = new Set<string>();
 let stopping: Promise<void> | undefined;
+let interruptedAt: number | undefined;
 
 export function track(child: ChildProcess): ChildProcess {
   tracked.add(child);
   child.once('exit', () => tracked.delete(child));
   return child;
+}
+
+/** True once Ctrl-C (SIGINT) or SIGTERM arrived: children exiting then is expected, not a failure. */
+export function interrupted(): boolean {
+  return interruptedAt !== undefined;
 }
 
 export function stopAll(): Promise<void> {
@@ -80,21 +88,22 @@ export function stopAll(): Promise<void> {
   return stopping;
 }
 
-let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupted) {
-      // A second Ctrl-C: do not wait for orderly shutdown.
-      for (const child of tracked) child.kill('SIGKILL');
+    // One Ctrl-C can arrive several times (the terminal signals the whole process group, and npm
+    // and tsx relay it), so only a second one well after the first means "kill it now".
+    if (interruptedAt !== undefined) {
+      if (Date.now() - interruptedAt < 2000) return;
       process.exit(130);
     }
-    interrupted = true;
+    interruptedAt = Date.now();
     console.error(`\n[bench] ${signal}: stopping the stack (Ctrl-C again to kill it at once)`);
     void stopAll().finally(() => process.exit(130));
   });
 }
 process.on('exit', () => {
   for (const child of tracked) child.kill('SIGKILL');
+  for (const home of throwawayHomes) rmSync(home, { recursive: true, force: true, maxRetries: 3 });
 });
 
 /** Stops the stack and exits with a message if the bench runs past its time budget. */
@@ -172,10 +181,12 @@ async function waitFor(what: string, timeoutMs: number, ready: () => boolean | P
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const home = mkdtempSync(path.join(os.tmpdir(), `windsock-bench-${options.name}-`));
   const taskQueue = `bench-${options.name}`;
-  let removeHome = true;
+  throwawayHomes.add(home);
+  const keepHome = () => throwawayHomes.delete(home);
   stoppers.push(async () => {
-    if (removeHome) rmSync(home, { recursive: true, force: true });
+    if (throwawayHomes.has(home)) rmSync(home, { recursive: true, force: true, maxRetries: 3 });
     else console.error(`[bench] kept ${home} (logs: worker.log, api.log)`);
+    throwawayHomes.delete(home);
   });
 
   // A prebuilt bundle, as production runs it: bundling inside the worker would put webpack's
@@ -238,9 +249,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const api = startChild('api', 'api/control/main.ts');
 
   const assertAlive = () => {
+    if (interrupted()) throw new Error('interrupted');
     for (const [name, p] of [['worker', worker], ['api', api]] as const) {
       if (p.child.exitCode !== null || p.child.signalCode !== null) {
-        removeHome = false;
+        keepHome();
         throw new Error(`the ${name} exited (${p.child.exitCode ?? p.child.signalCode}); its log ends:\n${tail(p.logFile)}`);
       }
     }
@@ -252,7 +264,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     await waitFor('the worker', 120_000, () => tail(worker.logFile, 50).includes('[worker] polling task queue'), assertAlive);
     await waitFor('the control API', 60_000, async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok === true, assertAlive);
   } catch (err) {
-    removeHome = false;
+    if (!interrupted()) keepHome();
     throw err;
   }
 
@@ -288,8 +300,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     rss: () => ({ temporal: readRss(temporal.process.pid!), worker: readRss(worker.child.pid!), api: readRss(api.child.pid!) }),
     cpuSeconds: () => ({ temporal: readCpuSeconds(temporal.process.pid!), worker: readCpuSeconds(worker.child.pid!), api: readCpuSeconds(api.child.pid!) }),
     assertAlive,
-    async stop({ keepHome = false } = {}) {
-      if (keepHome) removeHome = false;
+    async stop(options = {}) {
+      if (options.keepHome && !interrupted()) keepHome();
       await stopAll();
     },
   };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../worker/activity-deps-from-env';
 import { intArg, ms, printTable, stringArg, summarize, writeResults, type Summary } from './bench-report';
-import { abortAfter, python, startBenchStack, track, type BenchStack } from './bench-stack';
+import { abortAfter, interrupted, stopAll, python, startBenchStack, track, type BenchStack } from './bench-stack';
 import { submitInstantPipeline, trainReferenceModel, waitForStage } from './instant-pipeline';
 import { phase, readPipelineHistory, totalRunning, type Phase } from './pipeline-history';
 
@@ -76,23 +76,41 @@ async function timeInstantJob(modelPath: string, outputDir: string): Promise<num
 
 abortAfter(20 * 60_000, 'bench:control');
 console.log(`[bench] starting the stack (Temporal dev server ${temporalStore === 'memory' ? 'in memory' : 'on a SQLite file'}, worker, control API)`);
-const stack = await startBenchStack({ name: 'control', temporalStore });
+const stack = await startBenchStack({ name: 'control', temporalStore }).catch(async (err: Error) => {
+  if (!interrupted()) console.error(`[bench] the stack did not start: ${err.message}`);
+  await stopAll();
+  return process.exit(interrupted() ? 130 : 1);
+});
 let failed = false;
 try {
   console.log('[bench] training the reference model once (jobs/breast-cancer/train.py, 60 epochs)');
   const reference = await trainReferenceModel(path.join(stack.home, 'reference-model'));
 
+  // A pipeline that fails is reported and left out, so that one product bug does not cost the run.
+  const failures: Array<{ key: string; error: string }> = [];
+  const attempt = async (key: string): Promise<PipelineTiming | undefined> => {
+    try {
+      return await runPipeline(stack, reference.modelPath, key);
+    } catch (err) {
+      stack.assertAlive();
+      failures.push({ key, error: (err as Error).message });
+      return undefined;
+    }
+  };
+
   // The first pipeline pays for cold paths (onnxruntime load, first registry writes, workflow
   // cache); it is reported apart and left out of the percentiles.
   console.log('[bench] first pipeline (cold, not counted)');
-  const cold = await runPipeline(stack, reference.modelPath, 'control-cold');
+  const cold = await attempt('control-cold');
 
   const timings: PipelineTiming[] = [];
   for (let i = 0; i < pipelines; i++) {
-    timings.push(await runPipeline(stack, reference.modelPath, `control-${i}`));
-    process.stdout.write(`\r[bench] pipelines ${i + 1}/${pipelines}`);
+    const timing = await attempt(`control-${i}`);
+    if (timing) timings.push(timing);
+    process.stdout.write(`\r[bench] pipelines ${i + 1}/${pipelines}${failures.length ? `, ${failures.length} failed` : ''}`);
   }
   process.stdout.write('\n');
+  if (timings.length === 0) throw new Error(`every pipeline failed; the first: ${failures[0]?.error}`);
 
   const jobAlone: number[] = [];
   for (let i = 0; i < pipelines; i++) jobAlone.push(await timeInstantJob(reference.modelPath, path.join(stack.home, 'instant-job-baseline')));
@@ -107,13 +125,13 @@ try {
     parkedSpan: summarize(timings.map((t) => t.history.parked.span)),
     approvedSpan: summarize(timings.map((t) => t.history.approved.span)),
   };
-  const phaseRows = (phase: 'parked' | 'approved', clientObserved: number[]): string[][] => {
-    const phases = timings.map((t) => t.history[phase]);
+  const row = (label: string, x: Summary) => [label, ms(x.p50), ms(x.p95), ms(x.max)];
+  const phaseRows = (which: 'parked' | 'approved', clientObserved: number[]): string[][] => {
+    const phases = timings.map((t) => t.history[which]);
     const types = [...new Set(phases.flatMap((p) => Object.keys(p.running)))];
     const run = phases.map(totalRunning);
     const rest = phases.map((p, i) => p.span - run[i]! - p.queued);
     const outside = phases.map((p, i) => clientObserved[i]! - p.span);
-    const row = (label: string, x: Summary) => [label, ms(x.p50), ms(x.p95), ms(x.max)];
     return [
       row('    in the workflow history', summarize(phases.map((p) => p.span))),
       row('      activities running', summarize(run)),
@@ -123,11 +141,20 @@ try {
       row('    outside it (API, RPCs, polling)', summarize(outside)),
     ];
   };
-  const row = (label: string, x: Summary) => [label, ms(x.p50), ms(x.p95), ms(x.max)];
+  // Shares of all submit -> awaiting_approval time together, so that the parts add up to 100%.
+  const total = timings.reduce((a, t) => a + t.toParked, 0);
+  const share = (f: (t: PipelineTiming) => number) => `${((timings.reduce((a, t) => a + f(t), 0) / total) * 100).toFixed(0)}%`;
+  const shares = {
+    activities: share((t) => totalRunning(t.history.parked)),
+    trainModel: share((t) => t.history.parked.running.trainModel ?? 0),
+    queued: share((t) => t.history.parked.queued),
+    workflowTasks: share((t) => t.history.parked.span - totalRunning(t.history.parked) - t.history.parked.queued),
+    outside: share((t) => t.toParked - t.history.parked.span),
+  };
   const trainP50 = summarize(timings.map((t) => t.history.parked.running.trainModel ?? 0)).p50;
 
   console.log(
-    `\nWindsock control overhead: ${pipelines} pipelines one after another, instant training job, ` +
+    `\nWindsock control overhead: ${timings.length} of ${pipelines} pipelines one after another, instant training job, ` +
       `Temporal dev server ${temporalStore === 'memory' ? 'in memory' : 'on SQLite'}, status polled every ${POLL_MS} ms\n`,
   );
   printTable(
@@ -142,25 +169,31 @@ try {
       row('  POST /v1/pipelines/:id/approve (query, signal)', s.approve),
       row('  GET /v1/pipelines/:id (describe, query)', s.get),
       row('  instant job alone (python emit_model.py)', s.jobAlone),
-      ['  first pipeline (cold) -> awaiting_approval', ms(cold.toParked), '', ''],
-      ['  first pipeline (cold), approve -> succeeded', ms(cold.toSucceeded), '', ''],
+      ['  first pipeline (cold) -> awaiting_approval', ms(cold?.toParked ?? NaN), '', ''],
+      ['  first pipeline (cold), approve -> succeeded', ms(cold?.toSucceeded ?? NaN), '', ''],
       ['  real training, once (train.py, 60 epochs)', ms(reference.seconds * 1000), '', ''],
     ],
   );
   console.log(
-    `\nratios (p50): submit -> awaiting_approval is ${(s.toParked.p50 / s.jobAlone.p50).toFixed(0)}x the instant job alone; ` +
-      `trainModel holds it ${(trainP50 / s.jobAlone.p50).toFixed(0)}x as long as it runs ` +
-      `(${((trainP50 / s.toParked.p50) * 100).toFixed(0)}% of submit -> awaiting_approval)`,
+    `\nsubmit -> awaiting_approval, all pipelines together: activities ${shares.activities} (trainModel ${shares.trainModel}), ` +
+      `activity queue ${shares.queued}, workflow tasks and dispatch ${shares.workflowTasks}, outside the history ${shares.outside}`,
   );
+  console.log(
+    `ratios (p50): submit -> awaiting_approval is ${(s.toParked.p50 / s.jobAlone.p50).toFixed(0)}x the instant job alone; ` +
+      `trainModel runs ${(trainP50 / s.jobAlone.p50).toFixed(0)}x as long as the job it starts (${ms(trainP50)} vs ${ms(s.jobAlone.p50)})`,
+  );
+  for (const f of failures) console.log(`FAILED ${f.key}: ${f.error}`);
   const file = writeResults('control-overhead', {
     bench: 'control-overhead',
     at: new Date().toISOString(),
     pipelines,
     temporalStore,
     pollMs: POLL_MS,
-    host: { cpus: os.cpus().length, node: process.version },
+    host: { cpus: os.cpus().length, node: process.version, loadavgAtEnd: os.loadavg() },
     summary: s,
-    cold: { toParked: cold.toParked, toSucceeded: cold.toSucceeded },
+    shares,
+    cold: cold ? { toParked: cold.toParked, toSucceeded: cold.toSucceeded } : null,
+    failures,
     referenceTrainingSeconds: reference.seconds,
     jobAlone,
     timings,
@@ -168,8 +201,8 @@ try {
   console.log(`\nresults: ${file}`);
 } catch (err) {
   failed = true;
-  console.error(`\n[bench] ${(err as Error).message}`);
+  if (!interrupted()) console.error(`\n[bench] ${(err as Error).message}`);
 } finally {
   await stack.stop({ keepHome: failed });
 }
-process.exit(failed ? 1 : 0);
+process.exit(interrupted() ? 130 : failed ? 1 : 0);

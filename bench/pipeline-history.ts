@@ -23,11 +23,14 @@ export interface PipelineHistory {
   runs: ActivityRun[];
 }
 
-interface ActivityRun {
+export interface ActivityRun {
   type: string;
   scheduled: number;
   started?: number;
   closed?: number;
+  /** The attempt that closed it (Temporal records only the last one's start). */
+  attempt?: number;
+  failure?: string;
 }
 
 function tsMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
@@ -55,12 +58,13 @@ export async function readPipelineHistory(client: Client, id: string): Promise<P
     const scheduled = e.activityTaskScheduledEventAttributes;
     if (scheduled) runs.set(String(e.eventId), { type: scheduled.activityType?.name ?? '?', scheduled: at });
     const started = e.activityTaskStartedEventAttributes;
-    if (started) runs.get(String(started.scheduledEventId))!.started = at;
+    if (started) Object.assign(runs.get(String(started.scheduledEventId))!, { started: at, attempt: started.attempt ?? undefined });
     const closed =
       e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
     if (closed) {
       const run = runs.get(String(closed.scheduledEventId))!;
       run.closed = at;
+      run.failure = e.activityTaskFailedEventAttributes?.failure?.message ?? undefined;
       if (run.type in visibleAfter) closedJustNow = run.type;
     }
     if (e.workflowTaskCompletedEventAttributes && closedJustNow) {
