@@ -11,6 +11,6 @@ export interface ActivityDeps {
   notifier: Notifier;
   /** Recorded in lineage: the git commit (or release) of the code that trained the model. */
   codeVersion: string;
-  /** How often the training activity polls its job and heartbeats. */
+  /** The longest wait between the training activity's polls of its job (it starts at 50 ms and doubles). */
   jobPollMs?: number;
 }

@@ -58,6 +58,11 @@ export class EdgeClient {
     return this.call('PUT', base, { artifactSha256: input.sha256, signature: input.signature, referenceProfile: input.referenceProfile });
   }
 
+  /** Stores the model's pipeline template at the edge, so that edge clients can start its pipelines. */
+  async putTemplate(model: string, template: unknown): Promise<void> {
+    await this.call('PUT', `/admin/models/${encodeURIComponent(model)}/template`, template as object);
+  }
+
   async setTraffic(model: string, weights: Record<string, number>, step?: number): Promise<{ weights: Record<string, number>; step: number }> {
     return this.call('PUT', `/admin/models/${encodeURIComponent(model)}/traffic`, { weights, step });
   }

@@ -37,7 +37,9 @@ export interface TrainingHeartbeat {
 }
 
 export function trainingActivities(deps: ActivityDeps) {
-  const pollMs = deps.jobPollMs ?? 1000;
+  // Poll fast at first (a short job should not wait a full interval), then back off to the limit.
+  const maxPollMs = deps.jobPollMs ?? 1000;
+  const pollDelay = (round: number) => Math.min(maxPollMs, 50 * 2 ** round);
 
   function providerFor(job: JobSpec): ComputeProvider {
     const provider = deps.compute[job.provider];
@@ -71,7 +73,7 @@ export function trainingActivities(deps: ActivityDeps) {
       ctx.heartbeat({ jobId } satisfies TrainingHeartbeat);
 
       try {
-        for (;;) {
+        for (let round = 0; ; round++) {
           const status = await provider.status(jobId);
           ctx.heartbeat({ jobId, progress: status.progress } satisfies TrainingHeartbeat);
           if (terminalStates.has(status.state)) {
@@ -84,7 +86,7 @@ export function trainingActivities(deps: ActivityDeps) {
             await provider.cancel(jobId);
             throw new WindsockError('deadline_exceeded', `training job ${jobId} ran past its deadline of ${input.job.deadlineSeconds} s and was stopped`);
           }
-          await ctx.sleep(pollMs);
+          await ctx.sleep(pollDelay(round));
         }
       } catch (err) {
         // Stop the job only when the pipeline asked for it (or is gone). A worker shutting down or

@@ -1,6 +1,6 @@
-// Blob store on a local directory; URIs are file:// URLs. Writes go to a temp file and are renamed,
-// so a reader never sees half an artifact.
-import { createHash } from 'node:crypto';
+// Blob store on a local directory; URIs are file:// URLs. Writes go to a uniquely named temp file and
+// are renamed, so a reader never sees half an artifact and concurrent writers of one key never collide.
+import { createHash, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,7 +21,7 @@ export class LocalBlobStore implements BlobStore {
   async put(key: string, bytes: Uint8Array | string): Promise<StoredBlob> {
     const target = this.pathFor(key);
     await mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    const tmp = `${target}.tmp-${randomUUID()}`;
     await writeFile(tmp, bytes);
     await rename(tmp, target);
     const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
@@ -31,7 +31,7 @@ export class LocalBlobStore implements BlobStore {
   async putFile(key: string, filePath: string): Promise<StoredBlob> {
     const target = this.pathFor(key);
     await mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    const tmp = `${target}.tmp-${randomUUID()}`;
     await copyFile(filePath, tmp);
     await rename(tmp, target);
     const data = await readFile(target);

@@ -17,6 +17,10 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_PYTHON: z.string().optional(),
   WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),
   WINDSOCK_CODE_VERSION: z.string().optional(),
+  /** Activities one worker runs at once (training jobs included). */
+  WINDSOCK_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(20),
+  /** The longest wait between polls of a running training job. */
+  WINDSOCK_JOB_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** The serving side's admin routes (the edge under wrangler dev by default, or Node serving). */
   WINDSOCK_EDGE_URL: z.url().default('http://127.0.0.1:8787'),
   /** A token with the admin role at the edge; defaults to the first admin principal's. */

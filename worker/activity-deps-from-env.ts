@@ -22,6 +22,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     },
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
+    jobPollMs: env.WINDSOCK_JOB_POLL_MS,
     close: () => client.close(),
   };
 }

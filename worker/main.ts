@@ -14,6 +14,7 @@ const worker = await createWorker({
   taskQueue: env.WINDSOCK_TASK_QUEUE,
   deps,
   workflowBundlePath: process.env.WINDSOCK_WORKFLOW_BUNDLE,
+  maxConcurrentActivityTaskExecutions: env.WINDSOCK_MAX_ACTIVITIES,
 });
 console.log(`[worker] polling task queue ${env.WINDSOCK_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${env.TEMPORAL_NAMESPACE})`);
 try {

@@ -81,6 +81,8 @@ export class LocalProvider implements ComputeProvider {
     }
     const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8'));
     if (isAlive(pid)) return { ...base, state: 'running' };
+    // The job may have exited between the two reads: its wrapper writes the exit code before it ends.
+    if (existsSync(path.join(dir, 'exit_code'))) return this.status(jobId);
     return { ...base, state: 'failed', error: 'the job process disappeared without recording an exit status (host restarted?)' };
   }
 

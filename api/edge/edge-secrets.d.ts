@@ -5,6 +5,11 @@ interface Env {
   WINDSOCK_TOKENS?: string;
   /** `off` stops recording serving statistics (for benchmarks); on by default. */
   WINDSOCK_RECORDING?: string;
+  /** Temporal Cloud API key for the HTTP API (secret). */
+  TEMPORAL_API_KEY?: string;
+  WINDSOCK_TASK_QUEUE?: string;
+  /** Comma-separated URI prefixes under which pipeline datasets may live, e.g. file:///data/. */
+  WINDSOCK_DATASET_PREFIXES?: string;
 }
 declare namespace Cloudflare {
   interface Env {

@@ -3,7 +3,9 @@
 import { drizzle } from 'drizzle-orm/d1';
 import { parsePrincipals } from '../../core/principals';
 import * as schema from '../../drizzle/edge-schema';
+import { FetchTemporalGateway } from '../fetch-temporal-gateway';
 import { runDriftMonitor } from '../inference/drift-monitor';
+import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
 import { EdgeStore, type EdgeDb } from '../inference/edge-store';
 import { createInferenceApp, type InferenceApp } from '../inference/inference-app';
 import { onnxruntimeWebBackend } from './onnxruntime-web-backend';
@@ -23,6 +25,11 @@ function edgeFor(env: Env): { app: InferenceApp; store: EdgeStore } {
     principals,
     defer: (c) => (work) => c.executionCtx.waitUntil(work),
     recording: env.WINDSOCK_RECORDING !== 'off',
+    pipelines: {
+      gateway: new FetchTemporalGateway({ baseUrl: env.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY }),
+      taskQueue: env.WINDSOCK_TASK_QUEUE ?? 'windsock-pipelines',
+      datasets: new UriDatasetResolver((env.WINDSOCK_DATASET_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
+    },
   });
   isolate = { app, store };
   return isolate;

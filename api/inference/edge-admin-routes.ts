@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { computeDrift, driftPolicySchema } from '../../core/drift-report';
 import { modelSignatureSchema } from '../../core/model-signature';
+import { pipelineTemplateSchema } from '../../core/pipeline-template';
 import { referenceProfileSchema } from '../../core/reference-profile';
 import { summarizeSketch } from '../../core/sketch-summary';
 import { validateWeights } from '../../core/traffic-routing';
@@ -163,6 +164,11 @@ export function edgeAdminRoutes(deps: EdgeAdminDeps) {
       const { name } = c.req.valid('param');
       await deps.store.setDriftPolicy(name, c.req.valid('json'));
       return c.json({ model: name, driftPolicy: c.req.valid('json') });
+    })
+    .put('/models/:name/template', validate('param', modelParam), validate('json', pipelineTemplateSchema), async (c) => {
+      const { name } = c.req.valid('param');
+      await deps.store.putTemplate(name, c.req.valid('json'));
+      return c.json({ model: name, template: 'stored' });
     })
     .get('/models/:name/drift-reports', validate('param', modelParam), async (c) => {
       return c.json({ model: c.req.valid('param').name, reports: await deps.store.latestDriftReports(c.req.valid('param').name) });

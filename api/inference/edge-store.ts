@@ -125,6 +125,23 @@ export class EdgeStore {
       .limit(limit);
   }
 
+  async getTemplate(modelName: string): Promise<unknown | undefined> {
+    const [row] = await this.db.select().from(schema.pipelineTemplates).where(eq(schema.pipelineTemplates.modelName, modelName));
+    return row?.template;
+  }
+
+  async templateNames(): Promise<string[]> {
+    return (await this.db.select({ modelName: schema.pipelineTemplates.modelName }).from(schema.pipelineTemplates)).map((r) => r.modelName);
+  }
+
+  async putTemplate(modelName: string, template: unknown): Promise<void> {
+    const now = new Date();
+    await this.db
+      .insert(schema.pipelineTemplates)
+      .values({ modelName, template, updatedAt: now })
+      .onConflictDoUpdate({ target: schema.pipelineTemplates.modelName, set: { template, updatedAt: now } });
+  }
+
   async getDriftPolicy(modelName: string): Promise<unknown | undefined> {
     const [row] = await this.db.select().from(schema.modelPolicies).where(eq(schema.modelPolicies.modelName, modelName));
     return row?.driftPolicy;

@@ -4,6 +4,9 @@ import { Hono, type Context } from 'hono';
 import type { InferenceLimits } from '../../core/inference-protocol';
 import type { Principal } from '../../core/principals';
 import { bearerAuth } from '../bearer-auth';
+import { pipelineTemplateSchema } from '../../core/pipeline-template';
+import { pipelineRoutes, type DatasetResolver } from '../routes/pipelines';
+import type { TemporalGateway } from '../temporal-gateway';
 import { notFound, onError as envelopeError, requestId } from '../error-envelope';
 import { edgeAdminRoutes } from './edge-admin-routes';
 import type { EdgeStore } from './edge-store';
@@ -25,6 +28,8 @@ export interface InferenceAppOptions {
   /** Off turns the recording of serving statistics off (benchmarks compare the two). */
   recording?: boolean;
   limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
+  /** Mounts the pipeline routes (/v1/pipelines), reaching Temporal through this gateway. */
+  pipelines?: { gateway: TemporalGateway; taskQueue: string; datasets: DatasetResolver };
 }
 
 export interface InferenceApp {
@@ -47,6 +52,17 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
   app.route('/v2', inferenceRoutes({ catalog, recorder, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
   app.use('/admin/*', bearerAuth(options.principals) as never);
   app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes }));
+  if (options.pipelines) {
+    const templates = {
+      get: async (name: string) => {
+        const stored = await options.store.getTemplate(name);
+        return stored === undefined ? undefined : pipelineTemplateSchema.parse(stored);
+      },
+      names: () => options.store.templateNames(),
+    };
+    app.use('/v1/*', bearerAuth(options.principals) as never);
+    app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates }) as never);
+  }
   app.onError((err, c) => {
     // The protocol routes answer in the protocol's error form; never a stack trace.
     if (c.req.path.startsWith('/v2/')) {

@@ -59,6 +59,7 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
       if (version.status !== 'approved') {
         throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only approved versions are published`);
       }
+      await edge.putTemplate(name, (await registry.requireModel(name)).template);
       const result = await edge.publish({
         model: name,
         version: v,

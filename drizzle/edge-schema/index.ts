@@ -4,3 +4,4 @@ export { traffic } from './traffic';
 export { sketches } from './sketches';
 export { driftReports } from './drift-reports';
 export { modelPolicies } from './model-policies';
+export { pipelineTemplates } from './pipeline-templates';

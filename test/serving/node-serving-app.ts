@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInferenceApp } from '../../api/inference/inference-app';
+import { createInferenceApp, type InferenceAppOptions } from '../../api/inference/inference-app';
 import { BlobArtifactSource } from '../../api/node-serving/blob-artifact-source';
 import { onnxruntimeNodeBackend } from '../../api/node-serving/onnxruntime-node-backend';
 import { openEdgeStore } from '../../api/node-serving/open-edge-store';
@@ -11,7 +11,7 @@ import { LocalBlobStore } from '../../artifacts/local-blob-store';
 
 export const servingAdminToken = 'ops-token-0123456789abcdef';
 
-export async function startNodeServingApp() {
+export async function startNodeServingApp(options: Partial<Pick<InferenceAppOptions, 'pipelines' | 'principals'>> = {}) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'windsock-serving-'));
   const { store, client } = await openEdgeStore(`file:${path.join(home, 'edge.db')}`);
   const pending: Promise<unknown>[] = [];
@@ -19,7 +19,8 @@ export async function startNodeServingApp() {
     store,
     artifacts: new BlobArtifactSource(new LocalBlobStore(path.join(home, 'artifacts'))),
     backend: onnxruntimeNodeBackend,
-    principals: [{ name: 'ops', roles: ['admin'], token: servingAdminToken }],
+    principals: options.principals ?? [{ name: 'ops', roles: ['admin'], token: servingAdminToken }],
+    pipelines: options.pipelines,
     defer: () => (work) => void pending.push(work),
     limits: { maxBodyBytes: 1024 * 1024 },
   });
