@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
 import { formatPrincipals } from '../core/principals';
 import { loadWindsockEnv } from '../config/windsock-env';
@@ -99,7 +100,14 @@ try {
     await run(wrangler, ['d1', 'migrations', 'apply', 'windsock-edge', '--local', '--persist-to', edgeState]);
     // The edge's secrets go in an env file under WINDSOCK_HOME, not on the command line (ps shows that).
     const edgeVars = path.join(env.home, 'edge.vars');
-    writeFileSync(edgeVars, `WINDSOCK_TOKENS=${formatPrincipals(principals)}\nTEMPORAL_HTTP_URL=${temporal?.httpAddress ?? 'http://127.0.0.1:7243'}\n`, { mode: 0o600 });
+    const edgeSettings = {
+      WINDSOCK_TOKENS: formatPrincipals(principals),
+      TEMPORAL_HTTP_URL: temporal?.httpAddress ?? 'http://127.0.0.1:7243',
+      WINDSOCK_TASK_QUEUE: env.WINDSOCK_TASK_QUEUE,
+      // Pipelines started at the edge may train on the examples' data (the worker reads these files).
+      WINDSOCK_DATASET_PREFIXES: process.env.WINDSOCK_DATASET_PREFIXES ?? pathToFileURL(path.join(projectRoot, 'examples') + path.sep).href,
+    };
+    writeFileSync(edgeVars, Object.entries(edgeSettings).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
     startChild('edge', [
       wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(edgePort), '--persist-to', edgeState,
       '--show-interactive-dev-session=false', '--test-scheduled', '--env-file', edgeVars,
