@@ -2,6 +2,7 @@
 import type { BlobStore } from '../artifacts/blob-store';
 import type { RegistryStore } from '../registry/registry-store';
 import type { ComputeProvider } from './compute/compute-provider';
+import type { EdgeClient } from './edge-client';
 import type { Notifier } from './notifier';
 
 export interface ActivityDeps {
@@ -9,6 +10,8 @@ export interface ActivityDeps {
   blobs: BlobStore;
   compute: Record<string, ComputeProvider>;
   notifier: Notifier;
+  /** The serving side rollouts publish to and read metrics from; absent when none is configured. */
+  edge?: EdgeClient;
   /** Recorded in lineage: the git commit (or release) of the code that trained the model. */
   codeVersion: string;
   /** The longest wait between the training activity's polls of its job (it starts at 50 ms and doubles). */

@@ -2,6 +2,7 @@
 // serving): publish a version, set traffic weights, read metrics. Every call is idempotent.
 import type { ModelSignature } from '../core/model-signature';
 import type { SketchSummary } from '../core/sketch-summary';
+import type { VersionSketch } from '../core/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 
 export interface EdgeClientOptions {
@@ -65,6 +66,28 @@ export class EdgeClient {
 
   async setTraffic(model: string, weights: Record<string, number>, step?: number): Promise<{ weights: Record<string, number>; step: number }> {
     return this.call('PUT', `/admin/models/${encodeURIComponent(model)}/traffic`, { weights, step });
+  }
+
+  /** The model's weights and rollout step; undefined when it has none (or is not published). */
+  async getTraffic(model: string): Promise<{ weights: Record<string, number>; step: number } | undefined> {
+    try {
+      const res = await this.call<{ traffic: { weights: Record<string, number>; step: number } | null }>('GET', `/admin/models/${encodeURIComponent(model)}`);
+      return res.traffic ?? undefined;
+    } catch (err) {
+      if (err instanceof WindsockError && err.code === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  /** Writes the answering isolate's pending statistics now (other isolates flush within seconds). */
+  async flush(): Promise<void> {
+    await this.call('POST', '/admin/flush');
+  }
+
+  async sketches(model: string, window: { from: Date; to: Date }): Promise<Record<string, VersionSketch>> {
+    const query = new URLSearchParams({ from: window.from.toISOString(), to: window.to.toISOString() });
+    const res = await this.call<{ versions: Record<string, VersionSketch> }>('GET', `/admin/models/${encodeURIComponent(model)}/sketches?${query}`);
+    return res.versions;
   }
 
   async metrics(model: string, window: { from?: Date; to?: Date } = {}): Promise<{ versions: Record<string, SketchSummary> }> {

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 import { datasetActivities } from './dataset-activities';
+import { edgeActivities } from './edge-activities';
 import { evaluationActivities } from './evaluation-activities';
 import { notifyActivities } from './notify-activities';
 import { registryActivities } from './registry-activities';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...evaluationActivities(deps),
     ...registryActivities(deps),
     ...notifyActivities(deps),
+    ...edgeActivities(deps),
   });
 }
 

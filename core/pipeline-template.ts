@@ -2,6 +2,7 @@
 // split and the approval window. Stored with the model; a pipeline request may override parts of it.
 import { z } from 'zod';
 import { datasetSpecSchema } from './dataset-spec';
+import { canaryPolicySchema } from './canary-decision';
 import { gateSchema } from './metric-gate';
 
 export const jobSpecSchema = z.strictObject({
@@ -18,6 +19,23 @@ export const holdoutSchema = z.strictObject({
   seed: z.number().int().default(42),
 });
 
+/**
+ * How an approved version reaches traffic: canary steps with a bake and an analysis after each
+ * (SageMaker's and KServe's canaries are the references: steps of 10-50%, bakes of 0-3600 s),
+ * blue-green (one analysis at the first step's slice, then 100%), or all at once.
+ */
+export const rolloutPlanSchema = z.strictObject({
+  strategy: z.enum(['canary', 'blue_green', 'all_at_once']).default('canary'),
+  steps: z
+    .array(z.number().int().min(1).max(100))
+    .min(1)
+    .max(10)
+    .refine((steps) => steps.every((p, i) => i === 0 || p > steps[i - 1]!), 'steps must increase')
+    .default([10, 25, 50, 100]),
+  bakeSeconds: z.number().min(0).max(3600).default(60),
+  policy: canaryPolicySchema.optional(),
+});
+
 export const pipelineTemplateSchema = z.strictObject({
   datasetSpec: datasetSpecSchema,
   job: jobSpecSchema,
@@ -25,7 +43,9 @@ export const pipelineTemplateSchema = z.strictObject({
   gate: gateSchema,
   holdout: holdoutSchema.prefault({}),
   approvalTimeoutSeconds: z.number().int().min(1).default(7 * 24 * 3600),
+  rollout: rolloutPlanSchema.prefault({}),
 });
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type PipelineTemplate = z.infer<typeof pipelineTemplateSchema>;
+export type RolloutPlanInput = z.input<typeof rolloutPlanSchema>;

@@ -2,7 +2,7 @@
 import type { ModelSignature } from '../core/model-signature';
 import type { PipelineTemplate } from '../core/pipeline-template';
 
-export type VersionStatus = 'pending_approval' | 'approved' | 'rejected' | 'archived';
+export type VersionStatus = 'pending_approval' | 'approved' | 'rejected' | 'rolled_back' | 'archived';
 
 export interface Lineage {
   datasetUri: string;

@@ -3,9 +3,11 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActivityDeps } from '../activities';
+import { EdgeClient } from '../activities/edge-client';
 import { LocalProvider } from '../activities/compute/local-provider';
 import { LogAndWebhookNotifier } from '../activities/notifier';
 import { LocalBlobStore } from '../artifacts/local-blob-store';
+import { principalsFromEnv } from '../config/principals-from-env';
 import type { WindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
@@ -14,6 +16,7 @@ export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDeps & { close(): void }> {
   const { db, client } = await openRegistry(env.registryUrl, env.WINDSOCK_REGISTRY_AUTH_TOKEN);
+  const edgeToken = env.WINDSOCK_EDGE_TOKEN ?? principalsFromEnv(env).principals.find((p) => p.roles.includes('admin'))?.token;
   return {
     registry: new RegistryStore(db),
     blobs: new LocalBlobStore(env.artifactsDir),
@@ -23,6 +26,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,
+    edge: edgeToken ? new EdgeClient({ baseUrl: env.WINDSOCK_EDGE_URL, token: edgeToken }) : undefined,
     close: () => client.close(),
   };
 }

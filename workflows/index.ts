@@ -1,1 +1,2 @@
 export { modelPipeline } from './model-pipeline';
+export { canaryRollout } from './canary-rollout';

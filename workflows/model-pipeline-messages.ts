@@ -3,6 +3,10 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../core/dataset-spec';
 import type { Gate, GateResult } from '../core/metric-gate';
 import type { JobSpec } from '../core/pipeline-template';
+import type { RolloutInput, RolloutStatus } from './canary-rollout-messages';
+
+/** How an approved version reaches edge traffic; absent means no edge (the alias moves at approval). */
+export type RolloutPlan = Pick<RolloutInput, 'strategy' | 'steps' | 'bakeSeconds' | 'policy'>;
 
 export const stages = [
   'validating',
@@ -10,14 +14,16 @@ export const stages = [
   'evaluating',
   'registering',
   'awaiting_approval',
+  'rolling_out',
   'promoting',
   'succeeded',
   'rejected',
+  'rolled_back',
   'failed',
   'cancelled',
 ] as const;
 export type Stage = (typeof stages)[number];
-export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected', 'failed', 'cancelled']);
+export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected', 'rolled_back', 'failed', 'cancelled']);
 
 export interface PipelineInput {
   pipelineId: string;
@@ -32,6 +38,7 @@ export interface PipelineInput {
   /** The reminder goes out this long before the approval deadline (default: a day, or half the window). */
   reminderBeforeSeconds?: number;
   submittedBy: string;
+  rollout?: RolloutPlan;
 }
 
 export interface DecisionInput {
@@ -61,6 +68,7 @@ export interface PipelineStatus {
   champion?: { version: number; metrics: Record<string, number | null> };
   gate?: GateResult;
   approval?: ApprovalState;
+  rollout?: RolloutStatus;
   promoted?: { version: number; previous: number | null };
   error?: { code: string; message: string };
 }

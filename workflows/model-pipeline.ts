@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -20,6 +21,8 @@ import {
   type PipelineStatus,
   type Stage,
 } from './model-pipeline-messages';
+import { canaryRollout } from './canary-rollout';
+import { rolloutWorkflowId } from './canary-rollout-messages';
 
 type Activities = activities.Activities;
 
@@ -171,6 +174,18 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       decision: 'approved',
       comment: outcome.comment,
     });
+    if (input.rollout) {
+      await enter('rolling_out', { strategy: input.rollout.strategy, steps: input.rollout.steps });
+      const rollout = await executeChild(canaryRollout, {
+        workflowId: rolloutWorkflowId(input.pipelineId),
+        args: [{ ...input.rollout, pipelineId: input.pipelineId, model: input.model, version: registered.version, requestedBy: outcome.principal }],
+      });
+      status.rollout = rollout;
+      if (rollout.outcome?.result !== 'promoted') {
+        await enter('rolled_back', { reason: rollout.outcome?.reason });
+        return status;
+      }
+    }
     await enter('promoting', { approvedBy: outcome.principal });
     const promoted = await quick.promoteChampion({
       model: input.model,

@@ -31,7 +31,7 @@ export function createControlApp(deps: ControlAppDeps) {
   };
   const v1 = new Hono<ApiEnv>()
     .use(bearerAuth(deps.principals))
-    .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets }))
+    .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge }));
 
   const app = new Hono<ApiEnv>()

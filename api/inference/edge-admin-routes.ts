@@ -146,6 +146,14 @@ export function edgeAdminRoutes(deps: EdgeAdminDeps) {
         versions: Object.fromEntries([...merged].map(([version, sketch]) => [version, summarizeSketch(sketch)])),
       });
     })
+    .get('/models/:name/sketches', validate('param', modelParam), validate('query', timeWindowQuery), async (c) => {
+      // The merged sketches themselves, for analyses that need more than the summary (canary decisions).
+      const { name } = c.req.valid('param');
+      const query = c.req.valid('query');
+      const window = windowMinutes(query, Date.now());
+      const merged = await mergedSketches(deps.store, name, window.fromMinute, window.toMinute, query.version);
+      return c.json({ model: name, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), versions: Object.fromEntries(merged) });
+    })
     .get('/models/:name/drift', validate('param', modelParam), validate('query', timeWindowQuery), async (c) => {
       const { name } = c.req.valid('param');
       const query = c.req.valid('query');

@@ -61,7 +61,7 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
       names: () => options.store.templateNames(),
     };
     app.use('/v1/*', bearerAuth(options.principals) as never);
-    app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates }) as never);
+    app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates, rollout: true }) as never);
   }
   app.onError((err, c) => {
     // The protocol routes answer in the protocol's error form; never a stack trace.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { EdgeClient } from '../../activities/edge-client';
 import type { BlobStore } from '../../artifacts/blob-store';
 import { WindsockError } from '../../core/windsock-error';
+import { CHAMPION } from '../../registry/registry-store';
 import type { RegistryStore } from '../../registry/registry-store';
 import type { ApiEnv } from '../api-env';
 import { requireRole } from '../bearer-auth';
@@ -11,6 +12,7 @@ import { validate } from '../validate';
 
 const nameParam = z.object({ name: z.string().min(1).max(64) });
 const versionParam = nameParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1') });
+const rollbackBody = z.strictObject({ version: z.number().int().min(1), reason: z.string().max(2000).optional() });
 
 export interface ModelRouteDeps {
   registry: RegistryStore;
@@ -51,6 +53,38 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
       await registry.requireModel(name);
       const version = await registry.requireVersion(name, v);
       return c.json({ ...version, approvals: await registry.listApprovals(name, v), audit: await registry.listAudit({ modelName: name }).then((events) => events.filter((e) => e.version === v || e.pipelineId === version.pipelineId)) });
+    })
+    .post('/:name/rollback', requireRole('admin'), validate('param', nameParam), validate('json', rollbackBody), async (c) => {
+      // One call back to an earlier version: the edge serves it at 100% and the champion alias moves.
+      const { name } = c.req.valid('param');
+      const { version: v, reason } = c.req.valid('json');
+      if (!edge) throw new WindsockError('unavailable', 'no edge is configured: set WINDSOCK_EDGE_URL');
+      const version = await registry.requireVersion(name, v);
+      if (version.status !== 'approved') {
+        throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only an approved version can take all traffic`);
+      }
+      await edge.putTemplate(name, (await registry.requireModel(name)).template);
+      await edge.publish({
+        model: name,
+        version: v,
+        artifact: await blobs.get(version.artifactUri),
+        sha256: version.artifactSha256,
+        signature: version.signature,
+        referenceProfile: version.referenceProfile,
+      });
+      const current = await edge.getTraffic(name);
+      const traffic = await edge.setTraffic(name, { [String(v)]: 100 }, (current?.step ?? 0) + 1);
+      const by = c.get('principal').name;
+      const { previous } = await registry.setAlias(name, CHAMPION, v, by);
+      await registry.appendAudit({
+        dedupeKey: `rollback:${name}:${v}:${traffic.step}`,
+        actor: by,
+        event: 'model.rolled_back',
+        modelName: name,
+        version: v,
+        details: { previousChampion: previous, weightsBefore: current?.weights ?? null, reason: reason ?? '' },
+      });
+      return c.json({ model: name, champion: v, previousChampion: previous, traffic });
     })
     .post('/:name/versions/:v/publish', requireRole('admin'), validate('param', versionParam), async (c) => {
       const { name, v } = c.req.valid('param');

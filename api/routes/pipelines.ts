@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../../core/duration';
 import { gateSchema } from '../../core/metric-gate';
-import { holdoutSchema, jobSpecSchema, type PipelineTemplate } from '../../core/pipeline-template';
+import { holdoutSchema, jobSpecSchema, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline-template';
 import { hasRole } from '../../core/principals';
 import { WindsockError } from '../../core/windsock-error';
 import {
@@ -15,6 +15,15 @@ import {
   type PipelineInput,
   type PipelineStatus,
 } from '../../workflows/model-pipeline-messages';
+import {
+  abortRolloutSignal,
+  pauseRolloutSignal,
+  promoteRolloutSignal,
+  resumeRolloutSignal,
+  rolloutStatusQuery,
+  rolloutWorkflowId,
+  type RolloutStatus,
+} from '../../workflows/canary-rollout-messages';
 import type { ApiEnv } from '../api-env';
 import { requireRole } from '../bearer-auth';
 import type { TemporalGateway, WorkflowDescription } from '../temporal-gateway';
@@ -35,6 +44,8 @@ export interface PipelineRouteDeps {
   taskQueue: string;
   templates: ModelTemplates;
   datasets: DatasetResolver;
+  /** Whether approved versions roll out to an edge (one is configured); otherwise the alias moves at approval. */
+  rollout: boolean;
 }
 
 export const startPipelineBody = z.strictObject({
@@ -53,12 +64,17 @@ export const startPipelineBody = z.strictObject({
     .union([z.number(), z.string()])
     .refine((v) => parseDurationSeconds(v) !== undefined, 'a positive number of seconds or a duration like "1h"')
     .optional(),
+  /** Overrides of the model's rollout plan; false keeps the new version off the edge. */
+  rollout: z.union([z.literal(false), rolloutPlanSchema.partial()]).optional(),
 });
 export type StartPipelineBody = z.infer<typeof startPipelineBody>;
 
 const approveBody = z.strictObject({ comment: z.string().max(2000).optional() });
 const rejectBody = z.strictObject({ reason: z.string().min(1, 'say why the version is rejected').max(2000) });
+const rolloutActionBody = z.strictObject({ reason: z.string().max(2000).optional() });
 const idParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}-[0-9a-f]{16}$/, 'not a pipeline id') });
+
+const rolloutActionParam = idParam.extend({ action: z.enum(['pause', 'resume', 'abort', 'promote']) });
 
 async function sha256Hex(text: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
@@ -125,6 +141,10 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         approvalTimeoutSeconds: body.approvalTimeout !== undefined ? parseDurationSeconds(body.approvalTimeout)! : template.approvalTimeoutSeconds,
         reminderBeforeSeconds: body.reminderBefore !== undefined ? parseDurationSeconds(body.reminderBefore) : undefined,
         submittedBy: principal.name,
+        rollout:
+          deps.rollout && body.rollout !== false
+            ? rolloutPlanSchema.parse({ ...template.rollout, ...body.rollout })
+            : undefined,
       };
       const { started } = await deps.gateway.start({ workflowType: 'modelPipeline', workflowId: pipelineId, taskQueue: deps.taskQueue, args: [input] });
       const location = `/v1/pipelines/${pipelineId}`;
@@ -135,8 +155,10 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       const { id } = c.req.valid('param');
       const { status, description } = await statusOf(id);
       const training = description.pendingActivities.find((a) => a.activityType === 'trainModel');
+      const rollout = status.stage === 'rolling_out' ? await deps.gateway.query<RolloutStatus>(rolloutWorkflowId(id), rolloutStatusQuery.name).catch(() => undefined) : undefined;
       return c.json({
         ...status,
+        ...(rollout ? { rollout } : {}),
         ...(training ? { progress: { attempt: training.attempt, ...(training.heartbeat as object | undefined), lastFailure: training.lastFailure } } : {}),
         temporal: { workflowId: description.workflowId, runId: description.runId, status: description.status, startTime: description.startTime, closeTime: description.closeTime },
       });
@@ -162,6 +184,16 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       }
       await deps.gateway.signal(id, rejectSignal.name, { principal: c.get('principal').name, comment: c.req.valid('json').reason });
       return c.json({ pipelineId: id, accepted: true }, 202);
+    })
+    .post('/:id/rollout/:action', requireRole('approver'), validate('param', rolloutActionParam), validate('json', rolloutActionBody), async (c) => {
+      const { id, action } = c.req.valid('param');
+      const { status } = await statusOf(id);
+      if (status.stage !== 'rolling_out') {
+        throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; rollout commands work only while it is rolling_out`);
+      }
+      const signal = { pause: pauseRolloutSignal, resume: resumeRolloutSignal, abort: abortRolloutSignal, promote: promoteRolloutSignal }[action];
+      await deps.gateway.signal(rolloutWorkflowId(id), signal.name, { principal: c.get('principal').name, reason: c.req.valid('json').reason });
+      return c.json({ pipelineId: id, action, accepted: true }, 202);
     })
     .post('/:id/cancel', requireRole('submitter'), validate('param', idParam), async (c) => {
       const { id } = c.req.valid('param');

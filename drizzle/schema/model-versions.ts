@@ -8,7 +8,7 @@ export const modelVersions = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     modelName: text('model_name').notNull().references(() => models.name),
     version: integer('version').notNull(),
-    status: text('status', { enum: ['pending_approval', 'approved', 'rejected', 'archived'] }).notNull(),
+    status: text('status', { enum: ['pending_approval', 'approved', 'rejected', 'rolled_back', 'archived'] }).notNull(),
     statusReason: text('status_reason'),
     artifactUri: text('artifact_uri').notNull(),
     artifactSha256: text('artifact_sha256').notNull(),

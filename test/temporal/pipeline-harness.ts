@@ -80,6 +80,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     notifier: { notify: async (n) => void notifications.push(n) },
     codeVersion: 'test',
     jobPollMs: 200,
+    edge: options.edge,
   });
 
   const address = inject('temporalAddress');

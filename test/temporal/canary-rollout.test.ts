@@ -1,0 +1,170 @@
+// Approved versions reach traffic through canaryRollout: real dev server, worker, registry and the
+// real inference app (onnxruntime-node) as the edge, with live traffic sent while each step bakes.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EdgeClient } from '../../activities/edge-client';
+import { projectRoot } from '../../worker/activity-deps-from-env';
+import fixture from '../fixtures/breast-cancer-serving.json';
+import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
+import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
+
+let h: Harness;
+let serving: Awaited<ReturnType<typeof startNodeServingApp>>;
+let edge: EdgeClient;
+let traffic: { stop(): Promise<number> } | undefined;
+
+const fixtureModel = path.join(projectRoot, 'test/fixtures/breast-cancer-mlp.onnx');
+const slowModel = path.join(projectRoot, 'test/fixtures/slow-model.onnx');
+const instantJob = (modelPath: string) => ({ job: { command: ['python', 'jobs/instant/emit_model.py'] }, params: { model_path: modelPath } });
+const fastRollout = { strategy: 'canary', steps: [10, 50, 100], bakeSeconds: 1, policy: { minRequests: 20, maxExtensions: 5 } };
+
+beforeAll(async () => {
+  serving = await startNodeServingApp();
+  edge = new EdgeClient({ baseUrl: 'http://edge.test', token: servingAdminToken, fetch: serving.fetch });
+  h = await startHarness('rollout', { edge });
+});
+afterAll(async () => {
+  await traffic?.stop();
+  serving?.close();
+  await h?.close();
+});
+
+/** Clients calling the model with random routing keys until stopped, as the edge would see them. */
+function sendTraffic(): { stop(): Promise<number> } {
+  let running = true;
+  let sent = 0;
+  const loop = (async () => {
+    while (running) {
+      const row = fixture.holdoutRows[sent % fixture.holdoutRows.length]!;
+      await serving.fetch('http://edge.test/v2/models/breast-cancer/infer', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-windsock-routing-key': `client-${Math.random()}` },
+        body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: row }] }),
+      });
+      sent++;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  return { stop: async () => ((running = false), await loop, sent) };
+}
+
+async function approvedPipeline(body: Record<string, unknown>, key: string): Promise<string> {
+  const res = await h.request('POST', '/v1/pipelines', {
+    as: 'root',
+    body: { model: 'breast-cancer', dataset: exampleDataset, rollout: fastRollout, ...body },
+    headers: { 'idempotency-key': `${key}-${Date.now()}` },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const id = res.body.pipelineId as string;
+  const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
+  expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
+  expect((await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} })).status).toBe(202);
+  return id;
+}
+
+const champion = async () => (await h.registry.getAlias('breast-cancer', 'champion'))?.version;
+
+describe('canary rollout', () => {
+  it('sends the first version straight to all traffic after its health check', async () => {
+    const id = await approvedPipeline(instantJob(fixtureModel), 'first');
+    const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
+    expect(done.stage).toBe('succeeded');
+    expect(done.rollout).toMatchObject({ stableVersion: null, outcome: { result: 'promoted' } });
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toEqual({ '1': 100 });
+    expect(await champion()).toBe(1);
+    traffic = sendTraffic();
+  });
+
+  it('promotes a good version through every step, with each analysis in the status and audit log', async () => {
+    const id = await approvedPipeline(instantJob(fixtureModel), 'good');
+    const seen = new Set<number>();
+    let status: Awaited<ReturnType<Harness['waitForStage']>>;
+    for (;;) {
+      status = (await h.request('GET', `/v1/pipelines/${id}`, { as: 'carol' })).body;
+      if (status.rollout?.percent !== undefined) seen.add(status.rollout.percent);
+      if (['succeeded', 'rolled_back', 'failed'].includes(status.stage) && status.temporal.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.stage, JSON.stringify(status.rollout)).toBe('succeeded');
+    expect(status.rollout!.analyses.map((a) => a.verdict).filter((v) => v !== 'hold')).toEqual(['promote', 'promote']);
+    expect([...seen]).toEqual(expect.arrayContaining([10, 50]));
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toEqual({ '2': 100 });
+    expect(await champion()).toBe(2);
+    const events = (await h.registry.listAudit({ pipelineId: id })).map((e) => e.event);
+    expect(events.filter((e) => e === 'rollout.analysis').length).toBeGreaterThanOrEqual(2);
+    expect(events).toContain('rollout.promoted');
+  });
+
+  it('rolls back a version that predicts a different class mix, leaving the champion in place', async () => {
+    // An untrained network (epochs 0) leans to one class; an empty gate lets it through evaluation.
+    const id = await approvedPipeline({ params: { epochs: 0 }, gate: {} }, 'divergent');
+    const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
+    expect(done.stage).toBe('rolled_back');
+    expect(done.rollout!.outcome!.reason).toMatch(/predict/i);
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toMatchObject({ '2': 100, '3': 0 });
+    expect(await champion()).toBe(2);
+    expect(await h.registry.requireVersion('breast-cancer', 3)).toMatchObject({ status: 'rolled_back' });
+  });
+
+  it('rolls back a slower version on its p95 latency', async () => {
+    const id = await approvedPipeline({ ...instantJob(slowModel), gate: {} }, 'slow');
+    const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
+    expect(done.stage).toBe('rolled_back');
+    expect(done.rollout!.outcome!.reason).toMatch(/p95|latency/i);
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toMatchObject({ '2': 100, '4': 0 });
+  });
+
+  it('pauses and resumes, then aborts a rollout mid-way and restores stable', async () => {
+    const id = await approvedPipeline({ ...instantJob(fixtureModel), rollout: { ...fastRollout, bakeSeconds: 2 } }, 'abort');
+    let status = await h.waitForStage(id, ['rolling_out']);
+    const deadline = Date.now() + 60_000;
+    while (status.rollout?.stage !== 'baking' && Date.now() < deadline) {
+      status = (await h.request('GET', `/v1/pipelines/${id}`, { as: 'carol' })).body;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await h.request('POST', `/v1/pipelines/${id}/rollout/pause`, { as: 'bob', body: {} })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 3000)); // longer than a bake: a paused rollout holds
+    status = (await h.request('GET', `/v1/pipelines/${id}`, { as: 'carol' })).body;
+    expect(status.rollout).toMatchObject({ stage: 'paused', percent: 10 });
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toMatchObject({ '2': 90, '5': 10 });
+    expect((await h.request('POST', `/v1/pipelines/${id}/rollout/resume`, { as: 'bob', body: {} })).status).toBe(202);
+    expect((await h.request('POST', `/v1/pipelines/${id}/rollout/abort`, { as: 'bob', body: { reason: 'saw enough' } })).status).toBe(202);
+    const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
+    expect(done.stage).toBe('rolled_back');
+    expect(done.rollout!.outcome!.reason).toMatch(/aborted by bob: saw enough/);
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toMatchObject({ '2': 100, '5': 0 });
+    expect(await champion()).toBe(2);
+  });
+
+  it('finishes a rollout correctly when the worker restarts mid-bake', async () => {
+    const id = await approvedPipeline({ ...instantJob(fixtureModel), rollout: { ...fastRollout, bakeSeconds: 3 } }, 'restart');
+    let status = await h.waitForStage(id, ['rolling_out']);
+    while (status.rollout?.stage !== 'baking') {
+      status = (await h.request('GET', `/v1/pipelines/${id}`, { as: 'carol' })).body;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await h.restartWorker();
+    const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
+    expect(done.stage).toBe('succeeded');
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toEqual({ '6': 100 });
+    expect(await champion()).toBe(6);
+  });
+
+  it('rolls the model back to an earlier version with one call', async () => {
+    expect((await h.request('POST', '/v1/models/breast-cancer/rollback', { as: 'bob', body: { version: 2 } })).status).toBe(403);
+    expect((await h.request('POST', '/v1/models/breast-cancer/rollback', { as: 'root', body: { version: 3 } })).status).toBe(409);
+    const res = await h.request('POST', '/v1/models/breast-cancer/rollback', { as: 'root', body: { version: 2, reason: 'v6 regressed' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ champion: 2, previousChampion: 6 });
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toEqual({ '2': 100 });
+    expect(await champion()).toBe(2);
+    const served = await serving.fetch('http://edge.test/v2/models/breast-cancer/infer', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: fixture.holdoutRows[0] }] }),
+    });
+    expect(served.headers.get('x-windsock-model-version')).toBe('2');
+    expect(readFileSync(fixtureModel).length).toBeGreaterThan(0);
+  });
+});
