@@ -21,8 +21,8 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(20),
   /** The longest wait between polls of a running training job. */
   WINDSOCK_JOB_POLL_MS: z.coerce.number().int().min(10).default(1000),
-  /** The serving side's admin routes (the edge under wrangler dev by default, or Node serving). */
-  WINDSOCK_EDGE_URL: z.url().default('http://127.0.0.1:8787'),
+  /** The serving side's admin routes (the edge, or Node serving); unset means no edge: no rollouts. */
+  WINDSOCK_EDGE_URL: z.url().optional(),
   /** A token with the admin role at the edge; defaults to the first admin principal's. */
   WINDSOCK_EDGE_TOKEN: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),

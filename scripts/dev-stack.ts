@@ -35,7 +35,8 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 const edgeEnabled = process.env.WINDSOCK_EDGE !== 'off';
-const edgePort = Number(new URL(env.WINDSOCK_EDGE_URL).port || 8787);
+const edgeUrl = env.WINDSOCK_EDGE_URL ?? 'http://127.0.0.1:8787';
+const edgePort = Number(new URL(edgeUrl).port || 8787);
 const edgeState = path.join(env.home, 'edge-state');
 const wrangler = path.join(projectRoot, 'node_modules', '.bin', 'wrangler');
 const quietWrangler = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
@@ -44,7 +45,13 @@ function startChild(name: string, command: string[]): ChildProcess {
   const [file, ...args] = command;
   const child = spawn(file!, args, {
     cwd: projectRoot,
-    env: { ...process.env, ...quietWrangler, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, WINDSOCK_HOME: env.home },
+    env: {
+      ...process.env,
+      ...quietWrangler,
+      TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+      WINDSOCK_HOME: env.home,
+      ...(edgeEnabled ? { WINDSOCK_EDGE_URL: edgeUrl } : {}),
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.once('exit', (code) => {

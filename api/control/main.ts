@@ -23,10 +23,12 @@ const app = createControlApp({
   gateway: new GrpcTemporalGateway(client),
   registry: new RegistryStore(db),
   blobs: new LocalBlobStore(env.artifactsDir),
-  edge: new EdgeClient({
-    baseUrl: env.WINDSOCK_EDGE_URL,
-    token: env.WINDSOCK_EDGE_TOKEN ?? principals.find((p) => p.roles.includes('admin'))?.token ?? '',
-  }),
+  edge: env.WINDSOCK_EDGE_URL
+    ? new EdgeClient({
+        baseUrl: env.WINDSOCK_EDGE_URL,
+        token: env.WINDSOCK_EDGE_TOKEN ?? principals.find((p) => p.roles.includes('admin'))?.token ?? '',
+      })
+    : undefined,
   datasets: new FileDatasetResolver(projectRoot),
   principals,
   taskQueue: env.WINDSOCK_TASK_QUEUE,
