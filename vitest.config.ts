@@ -32,6 +32,7 @@ export default defineConfig({
               // Fixture files as ArrayBuffer bindings, for tests that seed R2.
               dataBlobBindings: {
                 FIXTURE_BREAST_CANCER_MLP: 'test/fixtures/breast-cancer-mlp.onnx',
+                FIXTURE_SLOW_MODEL: 'test/fixtures/slow-model.onnx',
               },
             },
           })),

@@ -3,5 +3,6 @@ declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
     FIXTURE_BREAST_CANCER_MLP: ArrayBuffer;
+    FIXTURE_SLOW_MODEL: ArrayBuffer;
   }
 }
