@@ -233,9 +233,21 @@ describe('prediction divergence', () => {
     const decision = decideCanary({ canary: skewed, stable, extensions: 0 });
     expect(decision.verdict).toBe('rollback');
     expect(checkOf(decision, 'prediction_divergence')).toMatchObject({ passed: false, canary: distance, threshold: 0.1 });
-    expect(decision.reasons).toEqual([
-      `Jensen-Shannon distance ${distance.toFixed(3)} between the canary's and stable's predicted-class mixes exceeds 0.1`,
-    ]);
+    expect(decision.reasons).toHaveLength(1);
+    expect(decision.reasons[0]).toMatch(
+      new RegExp(`^Jensen-Shannon distance ${distance.toFixed(3)} between the canary's and stable's predicted-class mixes exceeds 0\\.1 \\(chi-square p `),
+    );
+  });
+
+  it('does not roll back on a distance that a small sample reaches by chance', () => {
+    // 20 canary predictions, 13 / 7 against stable's 50 / 50: JS distance ~0.11, but chi-square p ~0.18.
+    const stableEven = sketchOf(200, { predicted: (i) => i % 2 });
+    const chance = sketchOf(20, { predicted: (i) => (i < 13 ? 0 : 1) });
+    const decision = decideCanary({ canary: chance, stable: stableEven, policy: { minRequests: 20 }, extensions: 0 });
+    const divergence = checkOf(decision, 'prediction_divergence');
+    expect(divergence.canary).toBeGreaterThan(0.1);
+    expect(divergence.passed).toBe(true);
+    expect(divergence.message).toMatch(/not significant/);
   });
 
   it('passes exactly at maxPredictionDivergence and fails just above it', () => {
@@ -340,6 +352,7 @@ describe('the policy', () => {
       maxLatencyRatio: 1.5,
       minLatencyDeltaMs: 5,
       maxPredictionDivergence: 0.1,
+      predictionDivergencePValue: 0.05,
       rollbackOnDrift: false,
     });
   });

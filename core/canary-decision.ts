@@ -3,7 +3,7 @@
 // or rollback, with every check and the numbers behind it spelled out for the rollout's history.
 import { z } from 'zod';
 import { computeDrift, driftPolicySchema, type DriftReport } from './drift-report';
-import { jensenShannonDistance } from './drift-statistics';
+import { chiSquare, jensenShannonDistance } from './drift-statistics';
 import { latencyQuantile } from './latency-sketch';
 import type { ReferenceProfile } from './reference-profile';
 import { driftCurrentOf, type VersionSketch } from './version-sketch';
@@ -55,6 +55,11 @@ export const canaryPolicySchema = z.strictObject({
    * mix means the new model decides differently, which its offline metrics may not have shown.
    */
   maxPredictionDivergence: z.number().positive().default(0.1),
+  /**
+   * The divergence must also be significant: a chi-square test of the canary's class counts against
+   * stable's mix must give p below this (default 0.05).
+   */
+  predictionDivergencePValue: z.number().gt(0).lt(1).default(0.05),
   /**
    * Roll back when the canary's inputs drift from its reference profile (default false). The
    * router splits one stream of requests between the versions, so drift in the inputs reaches
@@ -248,10 +253,17 @@ function divergenceCheck(canary: VersionSketch, stable: VersionSketch | undefine
   if (canaryRows < policy.minRequests) return notJudged(`the canary has ${canaryRows} predictions, fewer than the ${policy.minRequests} needed`);
   if (stableRows < policy.minRequests) return notJudged(`stable has ${stableRows} predictions, fewer than the ${policy.minRequests} needed`);
   const distance = jensenShannonDistance(stable.predictions, canary.predictions, { base: Math.E });
-  const passed = !(distance > policy.maxPredictionDivergence);
-  const message = `Jensen-Shannon distance ${distance.toFixed(3)} between the canary's and stable's predicted-class mixes ${
-    passed ? 'is within' : 'exceeds'
-  } ${policy.maxPredictionDivergence}`;
+  // A small canary sample's class mix wanders by chance (20 requests move a share by ~0.1), so a
+  // large distance counts only when the chi-square test also finds the mixes differ.
+  const { pValue } = chiSquare(stable.predictions, canary.predictions);
+  const far = distance > policy.maxPredictionDivergence;
+  const significant = pValue < policy.predictionDivergencePValue;
+  const passed = !(far && significant);
+  const message = passed
+    ? `Jensen-Shannon distance ${distance.toFixed(3)} between the canary's and stable's predicted-class mixes is ${
+        far ? `over ${policy.maxPredictionDivergence} but not significant (chi-square p ${pValue.toPrecision(2)} >= ${policy.predictionDivergencePValue})` : `within ${policy.maxPredictionDivergence}`
+      }`
+    : `Jensen-Shannon distance ${distance.toFixed(3)} between the canary's and stable's predicted-class mixes exceeds ${policy.maxPredictionDivergence} (chi-square p ${pValue.toPrecision(2)})`;
   return check('prediction_divergence', passed, message, { canary: distance, threshold: policy.maxPredictionDivergence });
 }
 

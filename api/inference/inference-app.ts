@@ -29,7 +29,7 @@ export interface InferenceAppOptions {
   recording?: boolean;
   limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
   /** Mounts the pipeline routes (/v1/pipelines), reaching Temporal through this gateway. */
-  pipelines?: { gateway: TemporalGateway; taskQueue: string; datasets: DatasetResolver };
+  pipelines?: { gateway: TemporalGateway; taskQueue: string; datasets: DatasetResolver; rollout?: boolean };
 }
 
 export interface InferenceApp {
@@ -61,7 +61,7 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
       names: () => options.store.templateNames(),
     };
     app.use('/v1/*', bearerAuth(options.principals) as never);
-    app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates, rollout: true }) as never);
+    app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates, rollout: options.pipelines.rollout ?? true }) as never);
   }
   app.onError((err, c) => {
     // The protocol routes answer in the protocol's error form; never a stack trace.

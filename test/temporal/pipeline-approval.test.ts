@@ -72,17 +72,18 @@ describe('modelPipeline through the control API', () => {
     });
     expect(v1.body.approvals).toMatchObject([{ principal: 'bob', decision: 'approved', comment: 'holdout looks good' }]);
     const events = v1.body.audit.map((e: { event: string }) => e.event);
-    for (const event of ['pipeline.started', 'pipeline.training', 'version.registered', 'approval.requested', 'approval.approved', 'alias.moved', 'pipeline.succeeded']) {
+    for (const event of ['pipeline.started', 'pipeline.training', 'version.registered', 'approval.requested', 'approval.approved', 'pipeline.rolling_out', 'rollout.promoted', 'alias.moved', 'pipeline.succeeded']) {
       expect(events).toContain(event);
     }
 
-    // The champion goes to the serving side (same admin routes as the edge) and answers there.
+    // The first version rolled out to the serving side (same admin routes as the edge) on approval,
+    // straight to all traffic; publishing it again by hand changes nothing.
+    expect(done.rollout).toMatchObject({ stableVersion: null, outcome: { result: 'promoted' } });
+    expect(await new EdgeClient({ baseUrl: 'http://serving.test', token: servingAdminToken, fetch: serving.fetch }).getTraffic('breast-cancer')).toMatchObject({ weights: { '1': 100 } });
     const published = await h.request('POST', '/v1/models/breast-cancer/versions/1/publish', { as: 'root' });
     expect(published.status, JSON.stringify(published.body)).toBe(200);
-    expect(published.body.published).toBe('created');
-    expect((await h.request('POST', '/v1/models/breast-cancer/versions/1/publish', { as: 'root' })).body.published).toBe('unchanged');
+    expect(published.body.published).toBe('unchanged');
     expect((await h.request('POST', '/v1/models/breast-cancer/versions/1/publish', { as: 'bob' })).status).toBe(403);
-    await new EdgeClient({ baseUrl: 'http://serving.test', token: servingAdminToken, fetch: serving.fetch }).setTraffic('breast-cancer', { '1': 100 });
     const row = readFileSync(exampleDataset, 'utf8').split('\n')[1]!.split(',').slice(0, 30).map(Number);
     const inferred = await serving.fetch('http://serving.test/v2/models/breast-cancer/infer', {
       method: 'POST',
