@@ -1,8 +1,10 @@
 // Approved versions reach traffic through canaryRollout: real dev server, worker, registry and the
 // real inference app (onnxruntime-node) as the edge, with live traffic sent while each step bakes.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { temporalCliPath } from '../../scripts/temporal-dev-server';
 import { EdgeClient } from '../../activities/edge-client';
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import fixture from '../fixtures/breast-cancer-serving.json';
@@ -99,6 +101,10 @@ describe('canary rollout', () => {
     const events = (await h.registry.listAudit({ pipelineId: id })).map((e) => e.event);
     expect(events.filter((e) => e === 'rollout.analysis').length).toBeGreaterThanOrEqual(2);
     expect(events).toContain('rollout.promoted');
+    if (process.env.WINDSOCK_RECORD_HISTORY) {
+      const history = execFileSync(temporalCliPath(), ['workflow', 'show', '-w', `${id}-rollout`, '--address', inject('temporalAddress'), '-o', 'json']);
+      writeFileSync(`${process.env.WINDSOCK_RECORD_HISTORY}/canary-rollout-promoted.history.json`, history);
+    }
   });
 
   it('rolls back a version that predicts a different class mix, leaving the champion in place', async () => {

@@ -96,9 +96,12 @@ describe('modelPipeline through the control API', () => {
     expect(prediction.outputs[0]!.data[0]).toBeGreaterThan(0.5); // the first row is malignant
 
     // Refreshes the committed history that the replay test checks new workflow code against.
+    // WINDSOCK_RECORD_HISTORY names a directory: the pipeline's and its rollout's histories go there.
     if (process.env.WINDSOCK_RECORD_HISTORY) {
-      const history = execFileSync(temporalCliPath(), ['workflow', 'show', '-w', id, '--address', inject('temporalAddress'), '-o', 'json']);
-      writeFileSync(process.env.WINDSOCK_RECORD_HISTORY, history);
+      for (const [workflowId, name] of [[id, 'model-pipeline-approved'], [`${id}-rollout`, 'canary-rollout-first-version']]) {
+        const history = execFileSync(temporalCliPath(), ['workflow', 'show', '-w', workflowId!, '--address', inject('temporalAddress'), '-o', 'json']);
+        writeFileSync(`${process.env.WINDSOCK_RECORD_HISTORY}/${name}.history.json`, history);
+      }
     }
   });
 });
