@@ -1,0 +1,63 @@
+// Windsock's inference app on Node (`npm run serve`): native onnxruntime, the edge's drizzle schema
+// on libSQL (a file by default, Turso/sqld by URL, shared by replicas), model bytes from the blob store.
+// The same routes and admin API as the edge, so rollouts can target it with WINDSOCK_EDGE_URL.
+import { serve } from '@hono/node-server';
+import path from 'node:path';
+import { z } from 'zod';
+import { LocalBlobStore } from '../../artifacts/local-blob-store';
+import { principalsFromEnv } from '../../config/principals-from-env';
+import { loadWindsockEnv } from '../../config/windsock-env';
+import { FetchTemporalGateway } from '../fetch-temporal-gateway';
+import { createInferenceApp } from '../inference/inference-app';
+import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
+import { BlobArtifactSource } from './blob-artifact-source';
+import { onnxruntimeNodeBackend } from './onnxruntime-node-backend';
+import { openEdgeStore } from './open-edge-store';
+
+const env = loadWindsockEnv();
+const serving = z
+  .object({
+    WINDSOCK_SERVE_PORT: z.coerce.number().int().min(1).max(65535).default(8788),
+    WINDSOCK_SERVE_HOST: z.string().default('127.0.0.1'),
+    WINDSOCK_SERVING_DB_URL: z.string().optional(),
+    WINDSOCK_ROUTING_CACHE_MS: z.coerce.number().int().min(0).default(5000),
+    WINDSOCK_RECORDING: z.enum(['on', 'off']).default('on'),
+    TEMPORAL_HTTP_URL: z.url().default('http://127.0.0.1:7243'),
+    WINDSOCK_DATASET_PREFIXES: z.string().default(''),
+  })
+  .parse(process.env);
+
+const { store, client } = await openEdgeStore(serving.WINDSOCK_SERVING_DB_URL ?? `file:${path.join(env.home, 'serving.db')}`, env.WINDSOCK_REGISTRY_AUTH_TOKEN);
+const pending = new Set<Promise<unknown>>();
+const { app, recorder } = createInferenceApp({
+  store,
+  artifacts: new BlobArtifactSource(new LocalBlobStore(path.join(env.artifactsDir, 'serving'))),
+  backend: onnxruntimeNodeBackend,
+  principals: principalsFromEnv(env).principals,
+  defer: () => (work) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  },
+  routingCacheMs: serving.WINDSOCK_ROUTING_CACHE_MS,
+  recording: serving.WINDSOCK_RECORDING === 'on',
+  pipelines: {
+    gateway: new FetchTemporalGateway({ baseUrl: serving.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY }),
+    taskQueue: env.WINDSOCK_TASK_QUEUE,
+    datasets: new UriDatasetResolver(serving.WINDSOCK_DATASET_PREFIXES.split(',').map((p) => p.trim()).filter(Boolean)),
+  },
+});
+
+const server = serve({ fetch: app.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
+  console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node, recording ${serving.WINDSOCK_RECORDING})`);
+});
+
+// Nothing acknowledged is lost on shutdown: pending recordings finish and the batch is written.
+const shutdown = async () => {
+  server.close();
+  await Promise.allSettled([...pending]);
+  await recorder.flush();
+  client.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());
