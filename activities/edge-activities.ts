@@ -4,6 +4,7 @@ import type { VersionSketch } from '../core/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 import type { EdgeClient } from './edge-client';
+import { publishVersion } from './publish-version';
 
 export interface TrafficState {
   weights: Record<string, number>;
@@ -19,17 +20,7 @@ export function edgeActivities(deps: ActivityDeps) {
   return {
     /** Publishes a registered version (artifact, signature, reference profile) and its model's template. */
     async publishToEdge(input: { model: string; version: number }): Promise<{ published: 'created' | 'unchanged' }> {
-      const version = await deps.registry.requireVersion(input.model, input.version);
-      const model = await deps.registry.requireModel(input.model);
-      await edge().putTemplate(input.model, model.template);
-      return edge().publish({
-        model: input.model,
-        version: input.version,
-        artifact: await deps.blobs.get(version.artifactUri),
-        sha256: version.artifactSha256,
-        signature: version.signature,
-        referenceProfile: version.referenceProfile,
-      });
+      return publishVersion({ registry: deps.registry, blobs: deps.blobs, edge: edge() }, input.model, input.version);
     },
 
     async getEdgeTraffic(input: { model: string }): Promise<TrafficState | null> {

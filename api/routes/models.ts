@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { EdgeClient } from '../../activities/edge-client';
+import { publishVersion } from '../../activities/publish-version';
 import type { BlobStore } from '../../artifacts/blob-store';
 import { WindsockError } from '../../core/windsock-error';
 import { CHAMPION } from '../../registry/registry-store';
@@ -63,15 +64,7 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
       if (version.status !== 'approved') {
         throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only an approved version can take all traffic`);
       }
-      await edge.putTemplate(name, (await registry.requireModel(name)).template);
-      await edge.publish({
-        model: name,
-        version: v,
-        artifact: await blobs.get(version.artifactUri),
-        sha256: version.artifactSha256,
-        signature: version.signature,
-        referenceProfile: version.referenceProfile,
-      });
+      await publishVersion({ registry, blobs, edge }, name, v);
       const current = await edge.getTraffic(name);
       const traffic = await edge.setTraffic(name, { [String(v)]: 100 }, (current?.step ?? 0) + 1);
       const by = c.get('principal').name;
@@ -93,15 +86,7 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
       if (version.status !== 'approved') {
         throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only approved versions are published`);
       }
-      await edge.putTemplate(name, (await registry.requireModel(name)).template);
-      const result = await edge.publish({
-        model: name,
-        version: v,
-        artifact: await blobs.get(version.artifactUri),
-        sha256: version.artifactSha256,
-        signature: version.signature,
-        referenceProfile: version.referenceProfile,
-      });
+      const result = await publishVersion({ registry, blobs, edge }, name, v);
       await registry.appendAudit({
         dedupeKey: `publish:${name}:${v}:${Date.now()}`,
         actor: c.get('principal').name,

@@ -51,6 +51,8 @@ export interface Harness {
   request(method: string, url: string, options?: { as?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   /** Waits until the pipeline reaches one of the stages and, for final stages, its workflow has closed. */
   waitForStage(id: string, stages: string[], timeoutMs?: number): Promise<PipelineStatus & Record<string, any>>;
+  /** Starts a breast-cancer pipeline as `as` (dave by default) with a fresh Idempotency-Key; returns its id. */
+  submit(body: Record<string, unknown>, key: string, as?: string): Promise<string>;
   /** Stops the worker (in-flight activities see a worker shutdown) and starts a fresh one. */
   restartWorker(): Promise<void>;
   close(): Promise<void>;
@@ -135,9 +137,20 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     throw new Error(`pipeline ${id} did not reach ${stages.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
   };
 
+  const submit: Harness['submit'] = async (body, key, as = 'dave') => {
+    const res = await request('POST', '/v1/pipelines', {
+      as,
+      body: { model: 'breast-cancer', dataset: exampleDataset, ...body },
+      headers: { 'idempotency-key': `${key}-${Date.now()}-${Math.random()}` },
+    });
+    if (res.status !== 202) throw new Error(`POST /v1/pipelines answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body.pipelineId as string;
+  };
+
   return {
     home,
     taskQueue,
+    submit,
     registry,
     deps,
     client,

@@ -2,23 +2,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
+import { startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness('outcomes');
 });
 afterAll(async () => h?.close());
-
-async function submit(body: Record<string, unknown>, key: string) {
-  const res = await h.request('POST', '/v1/pipelines', {
-    as: 'dave',
-    body: { model: 'breast-cancer', dataset: exampleDataset, ...body },
-    headers: { 'idempotency-key': `${key}-${Date.now()}` },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return res.body.pipelineId as string;
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -31,7 +21,7 @@ function isAlive(pid: number): boolean {
 
 describe('pipeline outcomes', () => {
   it('ends as rejected when an approver rejects, with the reason on the version', async () => {
-    const id = await submit({}, 'reject');
+    const id = await h.submit({}, 'reject');
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
     expect(waiting.stage).toBe('awaiting_approval');
 
@@ -55,7 +45,7 @@ describe('pipeline outcomes', () => {
   });
 
   it('ends as rejected when nobody decides before the deadline, after one reminder', async () => {
-    const id = await submit({ approvalTimeout: '4s', reminderBefore: '2s' }, 'timeout');
+    const id = await h.submit({ approvalTimeout: '4s', reminderBefore: '2s' }, 'timeout');
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
     expect(waiting.stage).toBe('awaiting_approval');
     const done = await h.waitForStage(id, ['rejected', 'succeeded', 'failed'], 60_000);
@@ -72,7 +62,7 @@ describe('pipeline outcomes', () => {
   it('fails with the reason when the model misses the gate, and registers nothing', async () => {
     const before = (await h.registry.listVersions('breast-cancer')).length;
     // An untrained network (epochs 0) cannot reach the example gate's ROC AUC and F1 bars.
-    const id = await submit({ params: { epochs: 0 } }, 'gate');
+    const id = await h.submit({ params: { epochs: 0 } }, 'gate');
     const done = await h.waitForStage(id, ['failed', 'awaiting_approval']);
     expect(done.stage).toBe('failed');
     expect(done.error!.code).toBe('gate_failed');
@@ -83,7 +73,7 @@ describe('pipeline outcomes', () => {
   });
 
   it('fails with the dataset report when the data breaks its spec', async () => {
-    const id = await submit({ dataset: 'test/fixtures/breast-cancer-negative-radius.csv' }, 'bad-data');
+    const id = await h.submit({ dataset: 'test/fixtures/breast-cancer-negative-radius.csv' }, 'bad-data');
     const done = await h.waitForStage(id, ['failed', 'awaiting_approval']);
     expect(done.stage).toBe('failed');
     expect(done.error!.code).toBe('dataset_invalid');
@@ -91,7 +81,7 @@ describe('pipeline outcomes', () => {
   });
 
   it('kills the training process when the pipeline is cancelled', async () => {
-    const id = await submit({ params: { epochs: 1_000_000 } }, 'cancel');
+    const id = await h.submit({ params: { epochs: 1_000_000 } }, 'cancel');
     let training = await h.waitForStage(id, ['training']);
     const deadline = Date.now() + 60_000;
     while (!training.progress?.progress && Date.now() < deadline) {

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindsockError } from '../../core/windsock-error';
-import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
+import { startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
 let registerCalls = 0;
@@ -28,22 +28,12 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function submit(body: Record<string, unknown>, key: string) {
-  const res = await h.request('POST', '/v1/pipelines', {
-    as: 'dave',
-    body: { model: 'breast-cancer', dataset: exampleDataset, ...body },
-    headers: { 'idempotency-key': `${key}-${Date.now()}` },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return res.body.pipelineId as string;
-}
-
 describe('retries', () => {
   it('registers one version when the registration activity is retried after its write', async () => {
     const before = (await h.registry.listVersions('breast-cancer')).length;
     registerCalls = 0;
     failNextRegistration = true;
-    const id = await submit({}, 'register-retry');
+    const id = await h.submit({}, 'register-retry');
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
     expect(waiting.stage).toBe('awaiting_approval');
     expect(registerCalls).toBe(2);
@@ -55,7 +45,7 @@ describe('retries', () => {
   });
 
   it('reattaches to the running training job after the worker restarts', async () => {
-    const id = await submit({ params: { epochs: 400 } }, 'reattach');
+    const id = await h.submit({ params: { epochs: 400 } }, 'reattach');
     let status = await h.waitForStage(id, ['training']);
     const deadline = Date.now() + 60_000;
     while (!status.progress?.progress && Date.now() < deadline) {

@@ -1,0 +1,22 @@
+// Publishes a registered version to the serving side: its model's pipeline template (so edge clients
+// can start pipelines), then the artifact, signature and reference profile. Idempotent.
+import type { BlobStore } from '../artifacts/blob-store';
+import type { RegistryStore } from '../registry/registry-store';
+import type { EdgeClient } from './edge-client';
+
+export async function publishVersion(
+  deps: { registry: RegistryStore; blobs: BlobStore; edge: EdgeClient },
+  model: string,
+  versionNumber: number,
+): Promise<{ published: 'created' | 'unchanged' }> {
+  const version = await deps.registry.requireVersion(model, versionNumber);
+  await deps.edge.putTemplate(model, (await deps.registry.requireModel(model)).template);
+  return deps.edge.publish({
+    model,
+    version: versionNumber,
+    artifact: await deps.blobs.get(version.artifactUri),
+    sha256: version.artifactSha256,
+    signature: version.signature,
+    referenceProfile: version.referenceProfile,
+  });
+}
