@@ -23,6 +23,12 @@ export interface BenchStackOptions {
   name: string;
   /** In-memory dev server (as the tests use) or a SQLite file under WINDSOCK_HOME (as `npm start` does). */
   temporalStore: TemporalStore;
+  /**
+   * Also start the Node serving app (api/node-serving/main.ts) as a process and point the worker and
+   * the control API at it with WINDSOCK_EDGE_URL, so that approved versions roll out to it. Off by
+   * default: without an edge, approval moves the champion alias at once, as the control benches need.
+   */
+  serving?: boolean;
 }
 
 export interface ApiResponse {
@@ -44,7 +50,9 @@ export interface BenchStack {
   temporalStore: TemporalStore;
   taskQueue: string;
   python: string;
-  pids: { temporal: number; worker: number; api: number };
+  pids: { temporal: number; worker: number; api: number; serving?: number };
+  /** The serving app's base URL (its /v2 inference and /admin routes); only with `serving: true`. */
+  servingUrl?: string;
   /** A Temporal client of the bench's own, for reading workflow histories. */
   client: Client;
   tokens: { submitter: string; approver: string };
@@ -185,7 +193,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const keepHome = () => throwawayHomes.delete(home);
   stoppers.push(async () => {
     if (throwawayHomes.has(home)) rmSync(home, { recursive: true, force: true, maxRetries: 3 });
-    else console.error(`[bench] kept ${home} (logs: worker.log, api.log)`);
+    else console.error(`[bench] kept ${home} (logs: worker.log, api.log${options.serving ? ', serving.log' : ''})`);
     throwawayHomes.delete(home);
   });
 
@@ -214,6 +222,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     { name: 'bench-approver', roles: ['approver'], token: randomBytes(18).toString('base64url') },
   ];
   const apiPort = await freePort();
+  const servingPort = options.serving ? await freePort() : undefined;
+  const servingUrl = servingPort === undefined ? undefined : `http://127.0.0.1:${servingPort}`;
   const env: NodeJS.ProcessEnv = {
     ...cleanEnv(),
     TEMPORAL_ADDRESS: temporal.address,
@@ -225,6 +235,16 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     WINDSOCK_API_HOST: '127.0.0.1',
     WINDSOCK_API_PORT: String(apiPort),
     WINDSOCK_TOKENS: formatPrincipals(principals),
+    // The serving app reads the same WINDSOCK_TOKENS, so the first admin principal (the submitter),
+    // whose token the worker and the API send to WINDSOCK_EDGE_URL, is admin there too.
+    ...(servingUrl
+      ? {
+          WINDSOCK_EDGE_URL: servingUrl,
+          WINDSOCK_SERVE_HOST: '127.0.0.1',
+          WINDSOCK_SERVE_PORT: String(servingPort),
+          TEMPORAL_HTTP_URL: temporal.httpAddress,
+        }
+      : {}),
   };
 
   const startChild = (name: string, entry: string) => {
@@ -247,10 +267,12 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   };
   const worker = startChild('worker', 'worker/main.ts');
   const api = startChild('api', 'api/control/main.ts');
+  const serving = servingUrl ? startChild('serving', 'api/node-serving/main.ts') : undefined;
+  const children = [['worker', worker], ['api', api], ...(serving ? [['serving', serving] as const] : [])] as const;
 
   const assertAlive = () => {
     if (interrupted()) throw new Error('interrupted');
-    for (const [name, p] of [['worker', worker], ['api', api]] as const) {
+    for (const [name, p] of children) {
       if (p.child.exitCode !== null || p.child.signalCode !== null) {
         keepHome();
         throw new Error(`the ${name} exited (${p.child.exitCode ?? p.child.signalCode}); its log ends:\n${tail(p.logFile)}`);
@@ -263,6 +285,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   try {
     await waitFor('the worker', 120_000, () => tail(worker.logFile, 50).includes('[worker] polling task queue'), assertAlive);
     await waitFor('the control API', 60_000, async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok === true, assertAlive);
+    if (servingUrl) {
+      await waitFor('the serving app', 60_000, async () => (await fetch(`${servingUrl}/v2/health/live`).catch(() => undefined))?.ok === true, assertAlive);
+    }
   } catch (err) {
     if (!interrupted()) keepHome();
     throw err;
@@ -279,7 +304,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     temporalStore: options.temporalStore,
     taskQueue,
     python,
-    pids: { temporal: temporal.process.pid!, worker: worker.child.pid!, api: api.child.pid! },
+    pids: { temporal: temporal.process.pid!, worker: worker.child.pid!, api: api.child.pid!, ...(serving ? { serving: serving.child.pid! } : {}) },
+    servingUrl,
     client: new Client({ connection, namespace: 'default' }),
     tokens: { submitter: principals[0]!.token, approver: principals[1]!.token },
     async request(method, urlPath, { token, body, headers = {} } = {}) {
