@@ -9,6 +9,7 @@ import { EdgeClient } from '../../activities/edge-client';
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import fixture from '../fixtures/breast-cancer-serving.json';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
+import { sendTraffic } from './edge-traffic';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
@@ -37,25 +38,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Clients calling the model with random routing keys until stopped, as the edge would see them. */
-function sendTraffic(): { stop(): Promise<number> } {
-  let running = true;
-  let sent = 0;
-  const loop = (async () => {
-    while (running) {
-      const row = fixture.holdoutRows[sent % fixture.holdoutRows.length]!;
-      await serving.fetch('http://edge.test/v2/models/breast-cancer/infer', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-windsock-routing-key': `client-${Math.random()}` },
-        body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 30], data: row }] }),
-      });
-      sent++;
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  })();
-  return { stop: async () => ((running = false), await loop, sent) };
-}
-
 async function approvedPipeline(body: Record<string, unknown>, key: string): Promise<string> {
   const res = await h.request('POST', '/v1/pipelines', {
     as: 'root',
@@ -80,7 +62,7 @@ describe('canary rollout', () => {
     expect(done.rollout).toMatchObject({ stableVersion: null, outcome: { result: 'promoted' } });
     expect((await edge.getTraffic('breast-cancer'))!.weights).toEqual({ '1': 100 });
     expect(await champion()).toBe(1);
-    traffic = sendTraffic();
+    traffic = sendTraffic(serving.fetch);
   });
 
   it('promotes a good version through every step, with each analysis in the status and audit log', async () => {

@@ -64,6 +64,8 @@ export interface HarnessOptions {
   adjust?: (deps: ActivityDeps) => ActivityDeps;
   /** The serving side that POST /v1/models/:name/versions/:v/publish pushes to. */
   edge?: EdgeClient;
+  /** Another Temporal server than the run's shared one (a test that restarts its own). */
+  temporal?: { address: string; httpAddress: string };
 }
 
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
@@ -85,7 +87,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     edge: options.edge,
   });
 
-  const address = inject('temporalAddress');
+  const address = options.temporal?.address ?? inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address });
   const startWorker = async () => {
     const worker: Worker = await createWorker({
@@ -103,7 +105,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
   const app = createControlApp({
     gateway:
       options.gateway === 'http'
-        ? new FetchTemporalGateway({ baseUrl: inject('temporalHttpAddress'), namespace: 'default' })
+        ? new FetchTemporalGateway({ baseUrl: options.temporal?.httpAddress ?? inject('temporalHttpAddress'), namespace: 'default' })
         : new GrpcTemporalGateway(client),
     registry,
     blobs: deps.blobs,
