@@ -2,7 +2,7 @@
 // WINDSOCK_HOME, registry migrations and example models, the worker, the control API, and the edge
 // under `wrangler dev` (local D1 and R2 persisted under WINDSOCK_HOME); Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
@@ -13,12 +13,14 @@ import { RegistryStore } from '../registry/registry-store';
 import { seedExampleModels } from '../registry/seed-example-models';
 import { projectRoot } from '../worker/activity-deps-from-env';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
+import { startWranglerDev, type WranglerDev } from './wrangler-dev';
 
 const env = loadWindsockEnv();
 mkdirSync(env.home, { recursive: true });
 const externalTemporal = process.env.TEMPORAL_ADDRESS !== undefined;
 const children: ChildProcess[] = [];
 let temporal: DevServer | undefined;
+let edge: WranglerDev | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
@@ -27,6 +29,7 @@ async function shutdown(code: number): Promise<never> {
     console.log('\n[stack] stopping');
     for (const child of children.reverse()) child.kill('SIGTERM');
     await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
+    await edge?.stop();
     await temporal?.stop();
   }
   process.exit(code);
@@ -38,8 +41,6 @@ const edgeEnabled = process.env.WINDSOCK_EDGE !== 'off';
 const edgeUrl = env.WINDSOCK_EDGE_URL ?? 'http://127.0.0.1:8787';
 const edgePort = Number(new URL(edgeUrl).port || 8787);
 const edgeState = path.join(env.home, 'edge-state');
-const wrangler = path.join(projectRoot, 'node_modules', '.bin', 'wrangler');
-const quietWrangler = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
 
 function startChild(name: string, command: string[]): ChildProcess {
   const [file, ...args] = command;
@@ -47,7 +48,6 @@ function startChild(name: string, command: string[]): ChildProcess {
     cwd: projectRoot,
     env: {
       ...process.env,
-      ...quietWrangler,
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       WINDSOCK_HOME: env.home,
       ...(edgeEnabled ? { WINDSOCK_EDGE_URL: edgeUrl } : {}),
@@ -62,14 +62,6 @@ function startChild(name: string, command: string[]): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-function run(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: projectRoot, env: { ...process.env, ...quietWrangler }, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} ${args.slice(0, 3).join(' ')} exited with ${code}`))));
-  });
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
@@ -103,26 +95,28 @@ try {
   startChild('worker', [process.execPath, '--import', 'tsx', 'worker/main.ts']);
   startChild('api', [process.execPath, '--import', 'tsx', 'api/control/main.ts']);
   if (edgeEnabled) {
-    console.log('[stack] applying the edge D1 migrations (local)');
-    await run(wrangler, ['d1', 'migrations', 'apply', 'windsock-edge', '--local', '--persist-to', edgeState]);
-    // The edge's secrets go in an env file under WINDSOCK_HOME, not on the command line (ps shows that).
-    const edgeVars = path.join(env.home, 'edge.vars');
-    const edgeSettings = {
-      WINDSOCK_TOKENS: formatPrincipals(principals),
-      TEMPORAL_HTTP_URL: temporal?.httpAddress ?? 'http://127.0.0.1:7243',
-      WINDSOCK_TASK_QUEUE: env.WINDSOCK_TASK_QUEUE,
-      // Pipelines started at the edge may train on the examples' data (the worker reads these files).
-      WINDSOCK_DATASET_PREFIXES: process.env.WINDSOCK_DATASET_PREFIXES ?? pathToFileURL(path.join(projectRoot, 'examples') + path.sep).href,
-    };
-    writeFileSync(edgeVars, Object.entries(edgeSettings).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-    startChild('edge', [
-      wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(edgePort), '--persist-to', edgeState,
-      '--show-interactive-dev-session=false', '--test-scheduled', '--env-file', edgeVars,
-    ]);
+    console.log('[stack] applying the edge D1 migrations (local) and starting wrangler dev');
+    edge = await startWranglerDev({
+      port: edgePort,
+      persistTo: edgeState,
+      varsFile: path.join(env.home, 'edge.vars'),
+      vars: {
+        WINDSOCK_TOKENS: formatPrincipals(principals),
+        TEMPORAL_HTTP_URL: temporal?.httpAddress ?? 'http://127.0.0.1:7243',
+        WINDSOCK_TASK_QUEUE: env.WINDSOCK_TASK_QUEUE,
+        // Pipelines started at the edge may train on the examples' data (the worker reads these files).
+        WINDSOCK_DATASET_PREFIXES: process.env.WINDSOCK_DATASET_PREFIXES ?? pathToFileURL(path.join(projectRoot, 'examples') + path.sep).href,
+      },
+    });
+    edge.process.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`[stack] edge exited with ${code}; stopping the stack`);
+        void shutdown(1);
+      }
+    });
   }
   const api = `http://${env.WINDSOCK_API_HOST}:${env.WINDSOCK_API_PORT}`;
   await waitForHealth(`${api}/healthz`, 60_000);
-  if (edgeEnabled) await waitForHealth(`http://127.0.0.1:${edgePort}/v2/health/live`, 120_000);
 
   const token = (name: string) => principals.find((p) => p.name === name)?.token ?? '<token>';
   console.log(`
