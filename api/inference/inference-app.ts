@@ -14,7 +14,7 @@ import type { InferenceEnv } from './inference-env';
 import { inferenceRoutes } from './inference-routes';
 import { ModelCatalog } from './model-catalog';
 import { SketchRecorder, type RecorderOptions } from './sketch-recorder';
-import type { ArtifactSource, Defer, InferenceBackend } from './serving-ports';
+import { workersLatencyClock, type ArtifactSource, type Defer, type InferenceBackend, type LatencyClock } from './serving-ports';
 
 export interface InferenceAppOptions {
   store: EdgeStore;
@@ -22,6 +22,8 @@ export interface InferenceAppOptions {
   backend: InferenceBackend;
   principals: Principal[];
   defer: (c: Context) => Defer;
+  /** How requests are timed (default: the Workers way, right on any runtime but coarse on Node). */
+  clock?: LatencyClock;
   /** How long an isolate or replica trusts its cached weights (a weight change reaches all within it). */
   routingCacheMs?: number;
   recorder?: Partial<RecorderOptions>;
@@ -43,13 +45,14 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
   const recorder = new SketchRecorder(options.store, { maxPendingRequests: 500, maxPendingMs: 2000, ...options.recorder });
   const limits = { maxBatch: 1024, maxElements: 1_000_000, maxBodyBytes: 4 * 1024 * 1024, maxArtifactBytes: 100 * 1024 * 1024, ...options.limits };
 
+  const clock = options.clock ?? workersLatencyClock;
   const app = new Hono<InferenceEnv>();
   app.use(async (c, next) => {
-    c.set('receivedAt', Date.now());
+    c.set('receivedAt', clock.now());
     await next();
   });
   app.use(requestId as never);
-  app.route('/v2', inferenceRoutes({ catalog, recorder, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
+  app.route('/v2', inferenceRoutes({ catalog, recorder, clock, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
   app.use('/admin/*', bearerAuth(options.principals) as never);
   app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes }));
   if (options.pipelines) {

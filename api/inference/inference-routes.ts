@@ -9,12 +9,13 @@ import type { Deployment } from './edge-store';
 import type { InferenceEnv } from './inference-env';
 import type { ModelCatalog, ServedModel } from './model-catalog';
 import type { SketchRecorder } from './sketch-recorder';
-import type { Defer } from './serving-ports';
+import type { Defer, LatencyClock } from './serving-ports';
 
 export interface InferenceRouteDeps {
   catalog: ModelCatalog;
   recorder: SketchRecorder;
   recording: boolean;
+  clock: LatencyClock;
   defer: (c: Context) => Defer;
   limits: InferenceLimits & { maxBodyBytes: number };
   /** Whether the store answers (readiness). */
@@ -123,18 +124,19 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
   }
 
   /**
-   * Records after the response. workerd advances Date.now() only across I/O, so a clock read around
-   * session.run reads ~0; a zero timer after the response is I/O, and the clock read after it covers
-   * what the client waited for (body read, inference, serialisation).
+   * Records after the response. workerd advances its clock only across I/O, so a clock read around
+   * session.run reads ~0; the clock's settle() (a zero timer there) is I/O after the response, and the
+   * reading after it covers what the client waited for: body read, inference, serialisation.
    */
   function recordLater(c: Context<InferenceEnv>, deployment: Deployment, record: Omit<InferenceRecord, 'latencyMs'>) {
     if (!deps.recording) return;
     const receivedAt = c.get('receivedAt');
     deps.defer(c)(
       (async () => {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await deps.clock.settle();
+        const latencyMs = Math.max(0, deps.clock.now() - receivedAt);
         const now = Date.now();
-        deps.recorder.record(deployment.modelName, deployment.version, deployment.referenceProfile, { ...record, latencyMs: Math.max(0, now - receivedAt) }, now);
+        deps.recorder.record(deployment.modelName, deployment.version, deployment.referenceProfile, { ...record, latencyMs }, now);
         if (deps.recorder.due(now)) await deps.recorder.flush();
       })().catch((err) => console.error('[inference] recording failed:', err)),
     );

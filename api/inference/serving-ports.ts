@@ -22,3 +22,25 @@ export interface ArtifactSource {
 
 /** Work that must finish after the response: ctx.waitUntil on Workers, a tracked promise on Node. */
 export type Defer = (work: Promise<unknown>) => void;
+
+/**
+ * How the app times a request for the latency sketch. On Workers the clock moves only across I/O, so
+ * the reading waits for a timer after the response; on Node the monotonic clock is read at once (a
+ * zero timer there takes over a millisecond, more than the request itself).
+ */
+export interface LatencyClock {
+  /** A timestamp in ms, for differences only. */
+  now(): number;
+  /** Resolves when a reading of now() covers the work done before the call. */
+  settle(): Promise<void>;
+}
+
+export const workersLatencyClock: LatencyClock = {
+  now: () => Date.now(),
+  settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
+};
+
+export const monotonicLatencyClock: LatencyClock = {
+  now: () => performance.now(),
+  settle: () => Promise.resolve(),
+};

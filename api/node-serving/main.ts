@@ -9,6 +9,7 @@ import { principalsFromEnv } from '../../config/principals-from-env';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { FetchTemporalGateway } from '../fetch-temporal-gateway';
 import { createInferenceApp } from '../inference/inference-app';
+import { monotonicLatencyClock } from '../inference/serving-ports';
 import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
 import { BlobArtifactSource } from './blob-artifact-source';
 import { onnxruntimeNodeBackend } from './onnxruntime-node-backend';
@@ -33,6 +34,7 @@ const { app, recorder } = createInferenceApp({
   store,
   artifacts: new BlobArtifactSource(new LocalBlobStore(path.join(env.artifactsDir, 'serving'))),
   backend: onnxruntimeNodeBackend,
+  clock: monotonicLatencyClock,
   principals: principalsFromEnv(env).principals,
   defer: () => (work) => {
     pending.add(work);

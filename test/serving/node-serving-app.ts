@@ -7,6 +7,7 @@ import { createInferenceApp, type InferenceAppOptions } from '../../api/inferenc
 import { BlobArtifactSource } from '../../api/node-serving/blob-artifact-source';
 import { onnxruntimeNodeBackend } from '../../api/node-serving/onnxruntime-node-backend';
 import { openEdgeStore } from '../../api/node-serving/open-edge-store';
+import { monotonicLatencyClock } from '../../api/inference/serving-ports';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
 
 export const servingAdminToken = 'ops-token-0123456789abcdef';
@@ -18,7 +19,8 @@ export async function startNodeServingApp(options: Partial<Pick<InferenceAppOpti
   const { app } = createInferenceApp({
     store,
     artifacts: new BlobArtifactSource(new LocalBlobStore(path.join(home, 'artifacts'))),
-    backend: onnxruntimeNodeBackend,
+      backend: onnxruntimeNodeBackend,
+    clock: monotonicLatencyClock,
     principals: options.principals ?? [{ name: 'ops', roles: ['admin'], token: servingAdminToken }],
     pipelines: options.pipelines,
     defer: () => (work) => void pending.push(work),
