@@ -25,8 +25,7 @@ export type Defer = (work: Promise<unknown>) => void;
 
 /**
  * How the app times a request for the latency sketch. On Workers the clock moves only across I/O, so
- * the reading waits for a timer after the response; on Node the monotonic clock is read at once (a
- * zero timer there takes over a millisecond, more than the request itself).
+ * the reading waits for a timer after the response (below); Node has its own (monotonic-latency-clock).
  */
 export interface LatencyClock {
   /** A timestamp in ms, for differences only. */
@@ -38,9 +37,4 @@ export interface LatencyClock {
 export const workersLatencyClock: LatencyClock = {
   now: () => Date.now(),
   settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
-};
-
-export const monotonicLatencyClock: LatencyClock = {
-  now: () => performance.now(),
-  settle: () => Promise.resolve(),
 };

@@ -9,7 +9,7 @@ import { principalsFromEnv } from '../../config/principals-from-env';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { FetchTemporalGateway } from '../fetch-temporal-gateway';
 import { createInferenceApp } from '../inference/inference-app';
-import { monotonicLatencyClock } from '../inference/serving-ports';
+import { monotonicLatencyClock } from './monotonic-latency-clock';
 import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
 import { BlobArtifactSource } from './blob-artifact-source';
 import { onnxruntimeNodeBackend } from './onnxruntime-node-backend';

@@ -7,7 +7,7 @@ import { createInferenceApp, type InferenceAppOptions } from '../../api/inferenc
 import { BlobArtifactSource } from '../../api/node-serving/blob-artifact-source';
 import { onnxruntimeNodeBackend } from '../../api/node-serving/onnxruntime-node-backend';
 import { openEdgeStore } from '../../api/node-serving/open-edge-store';
-import { monotonicLatencyClock } from '../../api/inference/serving-ports';
+import { monotonicLatencyClock } from '../../api/node-serving/monotonic-latency-clock';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
 
 export const servingAdminToken = 'ops-token-0123456789abcdef';
