@@ -205,6 +205,7 @@ export async function summarizeProfile(profile: CpuProfile, projectRoot: string,
       .slice(0, 400)
       .map((e) => ({ fn: name(e.frame), where: e.frame.url ? locate(e.frame, root, maps) : '', area: e.area, selfMs: e.us / 1000, selfPct: pct(e.us), ...(requests && { selfUsPerRequest: e.us / requests }) })),
     windsockInclusive: [...inclusive.values()]
+      .filter((e) => e.us > 0)
       .sort((a, b) => b.us - a.us)
       .slice(0, 40)
       .map((e) => ({ fn: name(e.frame), where: locate(e.frame, root, maps), totalMs: e.us / 1000, pct: pct(e.us), ...perRequest(e.us) })),

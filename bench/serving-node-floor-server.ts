@@ -29,7 +29,7 @@ interface RequestTensor {
 
 const app = new Hono();
 app.get('/v2/health/live', (c) => c.json({ live: true }));
-app.post(`/v2/models/${modelName}/infer`, async (c) => {
+app.post(`/v2/models/${modelName}/infer`, async function floorInfer(c) {
   if (windsockHeaders) {
     const id = c.req.header('x-request-id') ?? crypto.randomUUID();
     c.header('x-request-id', id);

@@ -221,7 +221,7 @@ const runLine = (run: Run) =>
 if (profileDir) {
   mkdirSync(profileDir, { recursive: true });
   const concurrency = Math.max(...concurrencies);
-  abortAfter((3 * (seconds + 2) + 180) * 1000, 'serving-node-floor --profile');
+  abortAfter((variants.length * (seconds + WARMUP_MS / 1000 + 2) + 180) * 1000, 'serving-node-floor --profile');
   const dirs = Object.fromEntries(variants.map((v) => [v, path.join(profileDir, v)])) as Record<Variant, string>;
   const summaries: Partial<Record<Variant, ProfileSummary>> = {};
   const windows: Partial<Record<Variant, ProfileWindow & { rps: number; p50: number }>> = {};
