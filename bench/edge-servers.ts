@@ -4,7 +4,6 @@
 // through the admin routes and the infer bodies made from its holdout rows.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,17 +45,9 @@ export function benchTmp(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `windsock-bench-${prefix}-`));
 }
 
-/** A port the OS says is free now (on loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../scripts/local-processes';
+
+export { freePort };
 
 /** Polls until the URL answers 2xx; returns the ms it took from `since`. */
 export async function waitForOk(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {

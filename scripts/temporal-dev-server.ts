@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
+import { stopChildProcess } from './local-processes';
 
 export interface DevServerOptions {
   /** Path of the Temporal CLI (scripts/provision.sh exports TEMPORAL_CLI). */
@@ -64,17 +65,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     address,
     httpAddress: `http://${ip}:${options.httpPort}`,
     process: child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      });
-    },
+    stop: () => stopChildProcess(child),
   };
 }
 

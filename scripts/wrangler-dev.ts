@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChildProcess } from './local-processes';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const wrangler = path.join(projectRoot, 'node_modules', '.bin', 'wrangler');
@@ -63,13 +64,6 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   return {
     url,
     process: child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => (clearTimeout(timer), resolve(undefined)));
-      });
-    },
+    stop: () => stopChildProcess(child),
   };
 }

@@ -2,10 +2,10 @@
 // the whole temporal test run.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort } from '../../scripts/local-processes';
 import type { TestProject } from 'vitest/node';
 import { startTemporalDevServer, temporalCliPath } from '../../scripts/temporal-dev-server';
 import { workflowsPath } from '../../worker/create-worker';
@@ -19,16 +19,6 @@ declare module 'vitest' {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function torchPython(): string {
   for (const candidate of [process.env.WINDSOCK_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {

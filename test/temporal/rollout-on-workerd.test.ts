@@ -1,9 +1,9 @@
 // The rollout against the real edge: the worker publishes to and steers the Workers app under
 // wrangler dev (workerd, onnxruntime-web, local D1 and R2) while clients call it over HTTP.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/local-processes';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { EdgeClient } from '../../activities/edge-client';
 import { formatPrincipals } from '../../core/principals';
@@ -16,14 +16,6 @@ let h: Harness;
 let edgeServer: WranglerDev;
 let edge: EdgeClient;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const instant = (model: string) => ({ job: { command: ['python', 'jobs/instant/emit_model.py'] }, params: { model_path: path.join(projectRoot, 'test/fixtures', model) } });
 const rollout = { steps: [10, 100], bakeSeconds: 2, policy: { minRequests: 20, maxExtensions: 15, predictionDivergencePValue: 0.001, maxLatencyRatio: 4, minLatencyDeltaMs: 50 } };

@@ -1,9 +1,9 @@
 // A rollout keeps no state outside Temporal: with the dev server itself stopped and started again
 // mid-bake (state on a SQLite file), the rollout picks up where it was and finishes.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/local-processes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EdgeClient } from '../../activities/edge-client';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
@@ -19,14 +19,6 @@ let edge: EdgeClient;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'windsock-restart-'));
 let ports: { grpcPort: number; httpPort: number };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const startServer = () => startTemporalDevServer({ ...ports, headless: true, dbFile: path.join(dir, 'temporal.db') });
 const model = path.join(projectRoot, 'test/fixtures/breast-cancer-mlp.onnx');
