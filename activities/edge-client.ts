@@ -1,7 +1,6 @@
 // The control plane's client for the serving side's admin routes (the edge on Workers, or Node
 // serving): publish a version, set traffic weights, read metrics. Every call is idempotent.
 import type { ModelSignature } from '../core/model-signature';
-import type { SketchSummary } from '../core/sketch-summary';
 import type { VersionSketch } from '../core/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 
@@ -88,12 +87,5 @@ export class EdgeClient {
     const query = new URLSearchParams({ from: window.from.toISOString(), to: window.to.toISOString() });
     const res = await this.call<{ versions: Record<string, VersionSketch> }>('GET', `/admin/models/${encodeURIComponent(model)}/sketches?${query}`);
     return res.versions;
-  }
-
-  async metrics(model: string, window: { from?: Date; to?: Date } = {}): Promise<{ versions: Record<string, SketchSummary> }> {
-    const query = new URLSearchParams();
-    if (window.from) query.set('from', window.from.toISOString());
-    if (window.to) query.set('to', window.to.toISOString());
-    return this.call('GET', `/admin/models/${encodeURIComponent(model)}/metrics?${query}`);
   }
 }

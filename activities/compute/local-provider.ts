@@ -137,7 +137,7 @@ async function readOptional(file: string): Promise<string | undefined> {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

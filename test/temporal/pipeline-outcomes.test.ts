@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../activities/compute/local-provider';
 import { startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
@@ -9,15 +10,6 @@ beforeAll(async () => {
   h = await startHarness('outcomes');
 });
 afterAll(async () => h?.close());
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('pipeline outcomes', () => {
   it('ends as rejected when an approver rejects, with the reason on the version', async () => {
