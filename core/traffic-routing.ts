@@ -109,8 +109,21 @@ function scramble(k: number): number {
  * are checked when written, so reaching here with bad ones is a bug.
  */
 export function pickVersion(weights: TrafficWeights, routingKey: string): string {
+  assertValidWeights(weights);
+  return pickFromValidatedWeights(weights, routingKey);
+}
+
+/** Throws on weights that fail validateWeights. */
+export function assertValidWeights(weights: TrafficWeights): void {
   const errors = validateWeights(weights);
   if (errors.length > 0) throw new Error(`invalid traffic weights: ${errors.join('; ')}`);
+}
+
+/**
+ * pickVersion for weights already checked (by assertValidWeights when a cache was filled), so the
+ * request path does not validate them again on every request.
+ */
+export function pickFromValidatedWeights(weights: TrafficWeights, routingKey: string): string {
   const point = stableHash(routingKey) % BASIS_POINTS;
   // Integer-like keys already enumerate in ascending numeric order, so the sort is usually skipped.
   const versions = Object.keys(weights);

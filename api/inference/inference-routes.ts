@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { buildInferenceResponse, modelMetadataResponse, parseInferenceRequest, type InferenceLimits, type InferenceOutput } from '../../core/inference-protocol';
-import { pickVersion } from '../../core/traffic-routing';
+import { pickFromValidatedWeights } from '../../core/traffic-routing';
 import type { InferenceRecord } from '../../core/version-sketch';
 import type { Deployment } from './edge-store';
 import type { InferenceEnv } from './inference-env';
@@ -35,7 +35,8 @@ function chooseDeployment(c: Context<InferenceEnv>, name: string, served: Served
   }
   if (!served.weights) return `model '${name}' has no traffic weights yet; publish a version and set weights`;
   const key = c.req.header(ROUTING_KEY_HEADER) ?? c.get('requestId');
-  return served.deployments.get(Number(pickVersion(served.weights, key))) ?? `model '${name}' routes to an unpublished version`;
+  // The catalog validated these weights when it cached them.
+  return served.deployments.get(Number(pickFromValidatedWeights(served.weights, key))) ?? `model '${name}' routes to an unpublished version`;
 }
 
 /** The served version for metadata when none is named: the one with the most traffic, newest on ties. */
@@ -52,7 +53,11 @@ function recordOf(deployment: Deployment, inputs: { shape: number[]; data: Array
   const rows: number[][] = [];
   if (input && input.shape.length === 2 && input.shape[1] === width && typeof input.data[0] === 'number') {
     const data = input.data as ArrayLike<number>;
-    for (let r = 0; r < input.shape[0]!; r++) rows.push(Array.from({ length: width }, (_, f) => data[r * width + f]!));
+    for (let r = 0; r < input.shape[0]!; r++) {
+      const row = new Array<number>(width);
+      for (let f = 0; f < width; f++) row[f] = data[r * width + f]!;
+      rows.push(row);
+    }
   }
   const classes = deployment.referenceProfile.prediction.classes.length;
   const probabilities = outputs.find((o) => o.name === 'probabilities') ?? outputs[0];
@@ -69,12 +74,10 @@ function recordOf(deployment: Deployment, inputs: { shape: number[]; data: Array
 }
 
 export function inferenceRoutes(deps: InferenceRouteDeps) {
-  async function served(c: Context<InferenceEnv>, name: string) {
-    return deps.catalog.model(name, Date.now());
-  }
+  const served = (name: string) => deps.catalog.model(name, Date.now());
 
   async function metadata(c: Context<InferenceEnv>, name: string, version?: string) {
-    const model = await served(c, name);
+    const model = await served(name);
     if (!model) return protocolError(c, 404, `model '${name}' not found`);
     const deployment = version === undefined ? primaryDeployment(model) : model.deployments.get(Number(version));
     if (!deployment) return protocolError(c, 404, `model '${name}' has no version '${version}'`);
@@ -83,7 +86,7 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
   }
 
   async function readiness(c: Context<InferenceEnv>, name: string, version?: string) {
-    const model = await served(c, name);
+    const model = await served(name);
     if (!model) return protocolError(c, 404, `model '${name}' not found`);
     if (version !== undefined && !model.deployments.has(Number(version))) return protocolError(c, 404, `model '${name}' has no version '${version}'`);
     const ready = version !== undefined || model.weights !== undefined;
@@ -91,7 +94,7 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
   }
 
   async function infer(c: Context<InferenceEnv>, name: string, versionParam?: string) {
-    const model = await served(c, name);
+    const model = await served(name);
     if (!model) return protocolError(c, 404, `model '${name}' not found`);
     const chosen = chooseDeployment(c, name, model, versionParam);
     if (typeof chosen === 'string') return protocolError(c, versionParam === undefined ? 503 : 404, chosen);

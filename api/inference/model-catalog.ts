@@ -1,5 +1,6 @@
 // What the isolate knows about served models: deployments and weights (cached for a short TTL so a
 // weight change reaches every isolate or replica within it) and one loaded session per version.
+import { assertValidWeights } from '../../core/traffic-routing';
 import { WindsockError } from '../../core/windsock-error';
 import type { Deployment, EdgeStore } from './edge-store';
 import type { ArtifactSource, InferenceBackend, LoadedSession } from './serving-ports';
@@ -29,6 +30,8 @@ export class ModelCatalog {
       this.models.delete(name);
       return undefined;
     }
+    // Checked once per fill, so that routing each request needs no validation.
+    if (traffic) assertValidWeights(traffic.weights);
     const fresh: ServedModel = { deployments: new Map(deployments.map((d) => [d.version, d])), weights: traffic?.weights, fetchedAt: now };
     this.models.set(name, fresh);
     return fresh;
