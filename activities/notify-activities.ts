@@ -1,18 +1,33 @@
-// Tells approvers that a version waits on them, and reminds them before the deadline.
+// Tells approvers that a version waits on them and reminds them before the deadline; tells everyone
+// else about drift, rollbacks and failures. A failed webhook throws, so Temporal retries the activity.
 import type { ActivityDeps } from './activity-deps';
 import type { Notification } from './notifier';
+import { deliveryIdOf } from './webhook-delivery';
 
 export function notifyActivities(deps: ActivityDeps) {
   async function send(notification: Notification): Promise<void> {
     await deps.notifier.notify(notification);
+    const deliveryId = deliveryIdOf(notification);
+    if (notification.kind === 'approval_requested' || notification.kind === 'approval_reminder') {
+      await deps.registry.appendAudit({
+        dedupeKey: `${notification.pipelineId}:${notification.version}:${notification.kind}`,
+        actor: 'windsock',
+        event: notification.kind === 'approval_reminder' ? 'approval.reminder_sent' : 'approval.requested',
+        modelName: notification.model,
+        version: notification.version,
+        pipelineId: notification.pipelineId,
+        details: { deadline: notification.deadline, deliveryId },
+      });
+      return;
+    }
     await deps.registry.appendAudit({
-      dedupeKey: `${notification.pipelineId}:${notification.version}:${notification.kind}`,
+      dedupeKey: `notify:${deliveryId}`,
       actor: 'windsock',
-      event: notification.kind === 'approval_reminder' ? 'approval.reminder_sent' : 'approval.requested',
+      event: `notification.${notification.kind}`,
       modelName: notification.model,
       version: notification.version,
       pipelineId: notification.pipelineId,
-      details: { deadline: notification.deadline },
+      details: { deliveryId },
     });
   }
 
@@ -33,8 +48,15 @@ export function notifyActivities(deps: ActivityDeps) {
       return { requestedAt, deadline };
     },
 
+    /** Kept under this name for the approval reminder: recorded histories call it. */
     async notifyApprovers(notification: Notification): Promise<void> {
       await send(notification);
+    },
+
+    /** Any notification kind: drift_detected, rollout_rolled_back, pipeline_failed, the approval ones. */
+    async sendNotification(notification: Notification): Promise<{ deliveryId: string }> {
+      await send(notification);
+      return { deliveryId: deliveryIdOf(notification) };
     },
   };
 }

@@ -16,6 +16,8 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_TASK_QUEUE: z.string().default('windsock-pipelines'),
   WINDSOCK_PYTHON: z.string().optional(),
   WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),
+  /** Signs every webhook (HMAC-SHA256); required when WINDSOCK_NOTIFY_WEBHOOK is set. */
+  WINDSOCK_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
   WINDSOCK_CODE_VERSION: z.string().optional(),
   /** Activities one worker runs at once (training jobs included). */
   WINDSOCK_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(20),

@@ -23,7 +23,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     compute: {
       local: new LocalProvider({ jobsDir: path.join(env.home, 'jobs'), python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot }),
     },
-    notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK),
+    notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK, env.WINDSOCK_WEBHOOK_SECRET),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,
     edge: env.WINDSOCK_EDGE_URL && edgeToken ? new EdgeClient({ baseUrl: env.WINDSOCK_EDGE_URL, token: edgeToken }) : undefined,
