@@ -22,7 +22,7 @@ export const retrainPolicySchema = z.strictObject({
   /** Off turns drift-triggered retraining off for the model; schedules are unaffected. */
   enabled: z.boolean().default(true),
   /** Which tests decide each column's verdict, their thresholds, and per-column minimum samples. */
-  drift: driftPolicySchema.default(driftPolicySchema.parse({})),
+  drift: driftPolicySchema.default(() => driftPolicySchema.parse({})),
   /**
    * Retrain when drifted features / evaluated features >= this. Unset means the drift policy's own
    * driftShare, i.e. retrain exactly when the report says dataset drift.
