@@ -11,9 +11,9 @@ import { notFound, onError as envelopeError, requestId } from '../error-envelope
 import { edgeAdminRoutes } from './edge-admin-routes';
 import type { EdgeStore } from './edge-store';
 import type { InferenceEnv } from './inference-env';
-import { inferenceRoutes } from './inference-routes';
+import { inferenceRoutes, protocolJson, requestIdOf } from './inference-routes';
 import { ModelCatalog } from './model-catalog';
-import { SketchRecorder, type RecorderOptions } from './sketch-recorder';
+import { SketchRecorder, type RecorderOptions, type SketchSink } from './sketch-recorder';
 import { workersLatencyClock, type ArtifactSource, type Defer, type InferenceBackend, type LatencyClock } from './serving-ports';
 
 export interface InferenceAppOptions {
@@ -27,6 +27,8 @@ export interface InferenceAppOptions {
   /** How long an isolate or replica trusts its cached weights (a weight change reaches all within it). */
   routingCacheMs?: number;
   recorder?: Partial<RecorderOptions>;
+  /** Where the recorder writes its batches (default: the store, on the request path's thread). */
+  sketchSink?: SketchSink;
   /** Off turns the recording of serving statistics off (benchmarks compare the two). */
   recording?: boolean;
   limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
@@ -42,17 +44,15 @@ export interface InferenceApp {
 
 export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
   const catalog = new ModelCatalog(options.store, options.artifacts, options.backend, options.routingCacheMs ?? 5000);
-  const recorder = new SketchRecorder(options.store, { maxPendingRequests: 500, maxPendingMs: 2000, ...options.recorder });
+  const clock = options.clock ?? workersLatencyClock;
+  const recorder = new SketchRecorder(options.sketchSink ?? options.store, { maxPendingRequests: 500, maxPendingMs: 2000, ...options.recorder }, clock);
   const limits = { maxBatch: 1024, maxElements: 1_000_000, maxBodyBytes: 4 * 1024 * 1024, maxArtifactBytes: 100 * 1024 * 1024, ...options.limits };
 
-  const clock = options.clock ?? workersLatencyClock;
   const app = new Hono<InferenceEnv>();
-  app.use(async (c, next) => {
-    c.set('receivedAt', clock.now());
-    await next();
-  });
-  app.use(requestId as never);
+  // /v2 runs without middleware (Hono then calls its handler directly): its handlers take the
+  // request id and the arrival time themselves, and set their headers in the Response they build.
   app.route('/v2', inferenceRoutes({ catalog, recorder, clock, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
+  app.use('/admin/*', requestId as never);
   app.use('/admin/*', bearerAuth(options.principals) as never);
   app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes }));
   if (options.pipelines) {
@@ -63,17 +63,23 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
       },
       names: () => options.store.templateNames(),
     };
+    app.use('/v1/*', requestId as never);
     app.use('/v1/*', bearerAuth(options.principals) as never);
     app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates, rollout: options.pipelines.rollout ?? true }) as never);
   }
   app.onError((err, c) => {
     // The protocol routes answer in the protocol's error form; never a stack trace.
     if (c.req.path.startsWith('/v2/')) {
-      console.error(`[inference] ${c.req.method} ${c.req.path}:`, err);
-      return c.json({ error: `internal error (request ${c.get('requestId')})` }, 500);
+      console.error(`[inference] ${requestIdOf(c)} ${c.req.method} ${c.req.path}:`, err);
+      return protocolJson(c, { error: `internal error (request ${requestIdOf(c)})` }, 500);
     }
     return envelopeError(err, c as never);
   });
-  app.notFound((c) => (c.req.path.startsWith('/v2/') ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404) : notFound(c as never)));
+  app.notFound(async (c) => {
+    if (c.req.path.startsWith('/v2/')) return protocolJson(c, { error: `no route for ${c.req.method} ${c.req.path}` }, 404);
+    // Paths outside /admin and /v1 had no requestId middleware; the envelope still carries an id.
+    if (c.get('requestId') === undefined) await requestId(c as never, async () => {});
+    return notFound(c as never);
+  });
   return { app, catalog, recorder };
 }

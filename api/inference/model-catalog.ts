@@ -14,6 +14,9 @@ export interface ServedModel {
 export class ModelCatalog {
   private readonly models = new Map<string, ServedModel>();
   private readonly sessions = new Map<string, Promise<LoadedSession>>();
+  // Loaded sessions by the cached deployment object, so that serving one builds no key string and
+  // awaits nothing; a refill of the model brings new objects, which find theirs by key once.
+  private readonly loaded = new WeakMap<Deployment, LoadedSession>();
 
   constructor(
     private readonly store: EdgeStore,
@@ -22,9 +25,15 @@ export class ModelCatalog {
     private readonly ttlMs: number,
   ) {}
 
-  async model(name: string, now: number): Promise<ServedModel | undefined> {
+  /** The model as cached, while its TTL lasts; else undefined (then ask model()). */
+  cached(name: string, now: number): ServedModel | undefined {
     const cached = this.models.get(name);
-    if (cached && now - cached.fetchedAt < this.ttlMs) return cached;
+    return cached && now - cached.fetchedAt < this.ttlMs ? cached : undefined;
+  }
+
+  async model(name: string, now: number): Promise<ServedModel | undefined> {
+    const cached = this.cached(name, now);
+    if (cached) return cached;
     const [deployments, traffic] = await Promise.all([this.store.listDeployments(name), this.store.getTraffic(name)]);
     if (deployments.length === 0) {
       this.models.delete(name);
@@ -42,6 +51,11 @@ export class ModelCatalog {
     this.models.delete(name);
   }
 
+  /** The deployment's session when this cached deployment has served before; else undefined (then ask session()). */
+  loadedSession(deployment: Deployment): LoadedSession | undefined {
+    return this.loaded.get(deployment);
+  }
+
   session(deployment: Deployment): Promise<LoadedSession> {
     const key = `${deployment.modelName}@${deployment.version}:${deployment.artifactSha256}`;
     let session = this.sessions.get(key);
@@ -50,7 +64,10 @@ export class ModelCatalog {
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
-    return session;
+    return session.then((loaded) => {
+      this.loaded.set(deployment, loaded);
+      return loaded;
+    });
   }
 
   private async loadSession(deployment: Deployment): Promise<LoadedSession> {
