@@ -25,6 +25,8 @@ export interface TrafficWeights {
   step: number;
 }
 
+type SketchRows = Array<{ modelName: string; version: number; minute: number; sketch: unknown }>;
+
 export class EdgeStore {
   constructor(readonly db: EdgeDb) {}
 
@@ -93,9 +95,14 @@ export class EdgeStore {
     return { applied: current.step === step, current };
   }
 
-  async appendSketches(rows: Array<{ modelName: string; version: number; minute: number; sketch: unknown }>): Promise<void> {
+  async appendSketches(rows: SketchRows): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.insert(schema.sketches).values(rows);
+    await this.sketchInsert(rows);
+  }
+
+  /** The insert appendSketches runs, for a writer that runs it elsewhere (toSQL()). */
+  sketchInsert(rows: SketchRows) {
+    return this.db.insert(schema.sketches).values(rows);
   }
 
   async readSketches(modelName: string, fromMinute: number, toMinute: number, version?: number) {

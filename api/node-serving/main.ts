@@ -4,16 +4,11 @@
 import { serve } from '@hono/node-server';
 import path from 'node:path';
 import { z } from 'zod';
-import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import { principalsFromEnv } from '../../config/principals-from-env';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { FetchTemporalGateway } from '../fetch-temporal-gateway';
-import { createInferenceApp } from '../inference/inference-app';
-import { monotonicLatencyClock } from './monotonic-latency-clock';
 import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
-import { BlobArtifactSource } from './blob-artifact-source';
-import { onnxruntimeNodeBackend } from './onnxruntime-node-backend';
-import { openEdgeStore } from './open-edge-store';
+import { openNodeInferenceApp } from './node-inference-app';
 
 const env = loadWindsockEnv();
 const serving = z
@@ -28,18 +23,11 @@ const serving = z
   })
   .parse(process.env);
 
-const { store, client } = await openEdgeStore(serving.WINDSOCK_SERVING_DB_URL ?? `file:${path.join(env.home, 'serving.db')}`, env.WINDSOCK_REGISTRY_AUTH_TOKEN);
-const pending = new Set<Promise<unknown>>();
-const { app, recorder } = createInferenceApp({
-  store,
-  artifacts: new BlobArtifactSource(new LocalBlobStore(path.join(env.artifactsDir, 'serving'))),
-  backend: onnxruntimeNodeBackend,
-  clock: monotonicLatencyClock,
+const inference = await openNodeInferenceApp({
+  databaseUrl: serving.WINDSOCK_SERVING_DB_URL ?? `file:${path.join(env.home, 'serving.db')}`,
+  authToken: env.WINDSOCK_REGISTRY_AUTH_TOKEN,
+  artifactsDir: path.join(env.artifactsDir, 'serving'),
   principals: principalsFromEnv(env).principals,
-  defer: () => (work) => {
-    pending.add(work);
-    void work.finally(() => pending.delete(work));
-  },
   routingCacheMs: serving.WINDSOCK_ROUTING_CACHE_MS,
   recording: serving.WINDSOCK_RECORDING === 'on',
   pipelines: {
@@ -49,16 +37,14 @@ const { app, recorder } = createInferenceApp({
   },
 });
 
-const server = serve({ fetch: app.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
+const server = serve({ fetch: inference.app.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
   console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node, recording ${serving.WINDSOCK_RECORDING})`);
 });
 
 // Nothing acknowledged is lost on shutdown: pending recordings finish and the batch is written.
 const shutdown = async () => {
   server.close();
-  await Promise.allSettled([...pending]);
-  await recorder.flush();
-  client.close();
+  await inference.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void shutdown());

@@ -1,0 +1,70 @@
+// Windsock's inference app assembled for Node: onnxruntime-node, the edge schema on libSQL (a file, or
+// Turso/sqld by URL, shared by replicas), model bytes from a blob-store directory, and the recorder's
+// batches written off the event loop when the database is a file. `npm run serve` and the tests use it.
+import { LocalBlobStore } from '../../artifacts/local-blob-store';
+import type { Principal } from '../../core/principals';
+import { createInferenceApp, type InferenceApp, type InferenceAppOptions } from '../inference/inference-app';
+import type { EdgeStore } from '../inference/edge-store';
+import { BlobArtifactSource } from './blob-artifact-source';
+import { monotonicLatencyClock } from './monotonic-latency-clock';
+import { onnxruntimeNodeBackend } from './onnxruntime-node-backend';
+import { openEdgeStore } from './open-edge-store';
+import { ThreadedSketchSink } from './threaded-sketch-sink';
+
+export interface NodeInferenceOptions extends Pick<InferenceAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines'> {
+  /** libSQL URL: `file:` path, or `libsql://` / `http(s)://` for Turso and sqld. */
+  databaseUrl: string;
+  authToken?: string;
+  /** Where model bytes are kept (a blob-store directory). */
+  artifactsDir: string;
+  principals: Principal[];
+}
+
+export interface NodeInferenceApp extends InferenceApp {
+  store: EdgeStore;
+  /** Resolves once the work deferred past the responses so far (recordings, flushes) is done. */
+  settled(): Promise<void>;
+  /** Finishes pending recordings, writes the batch and closes the database. */
+  close(): Promise<void>;
+}
+
+export async function openNodeInferenceApp(options: NodeInferenceOptions): Promise<NodeInferenceApp> {
+  const { store, client } = await openEdgeStore(options.databaseUrl, options.authToken);
+  // Remote libSQL is already asynchronous I/O; a file is written on the calling thread.
+  const sink = options.databaseUrl.startsWith('file:') ? new ThreadedSketchSink(store, options.databaseUrl) : undefined;
+  const pending = new Set<Promise<unknown>>();
+  const inference = createInferenceApp({
+    store,
+    sketchSink: sink,
+    artifacts: new BlobArtifactSource(new LocalBlobStore(options.artifactsDir)),
+    backend: onnxruntimeNodeBackend,
+    clock: monotonicLatencyClock,
+    principals: options.principals,
+    // Requests recorded together share one promise: track it once.
+    defer: () => (work) => {
+      if (pending.has(work)) return;
+      pending.add(work);
+      const forget = () => pending.delete(work);
+      work.then(forget, forget);
+    },
+    routingCacheMs: options.routingCacheMs,
+    recording: options.recording,
+    recorder: options.recorder,
+    limits: options.limits,
+    pipelines: options.pipelines,
+  });
+  const settled = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+  return {
+    ...inference,
+    store,
+    settled,
+    async close() {
+      await settled();
+      await inference.recorder.flush();
+      await sink?.close();
+      client.close();
+    },
+  };
+}
