@@ -8,7 +8,10 @@ import type { Notifier } from './notifier';
 export interface ActivityDeps {
   registry: RegistryStore;
   blobs: BlobStore;
+  /** Compute providers by profile name (`local`, `runner`, ...). */
   compute: Record<string, ComputeProvider>;
+  /** The profile of jobs that name none (WINDSOCK_COMPUTE); `local` when unset. */
+  defaultCompute?: string;
   notifier: Notifier;
   /** The serving side rollouts publish to and read metrics from; absent when none is configured. */
   edge?: EdgeClient;
@@ -16,4 +19,6 @@ export interface ActivityDeps {
   codeVersion: string;
   /** The longest wait between the training activity's polls of its job (it starts at 50 ms and doubles). */
   jobPollMs?: number;
+  /** How long a compute provider may stay unreachable before a training attempt fails (5 min). */
+  computeUnreachableMs?: number;
 }

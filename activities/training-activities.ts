@@ -1,6 +1,7 @@
 // Lifecycle step 2: train on a compute provider. The activity submits once per pipeline run (a retry
-// reattaches to the same job), heartbeats the job id and progress, enforces the deadline, and on
-// cancellation stops the remote job before it rethrows.
+// reattaches to the same job), heartbeats the job id and progress, waits out an unreachable provider,
+// replaces a job lost with its host by one that resumes from the shared checkpoints, enforces the
+// deadline, and on cancellation stops the remote job before it rethrows.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import type { DatasetSpec } from '../core/dataset-spec';
 import type { JobSpec } from '../core/pipeline-template';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
-import { terminalStates, type ComputeProvider, type JobProgress } from './compute/compute-provider';
+import { terminalStates, type ComputeProvider, type JobProgress, type JobRequest, type JobStatus } from './compute/compute-provider';
 
 export interface TrainModelInput {
   pipelineId: string;
@@ -29,21 +30,38 @@ export interface TrainedModel {
   logsUri: string;
   jobMetrics?: Record<string, unknown>;
   seconds: number;
+  /** From providers that know a price: billable GPU-seconds and their cost. */
+  gpuSeconds?: number;
+  costUsd?: number;
+  /** Jobs this training needed: more than one when a job's host was lost and a new job resumed it. */
+  jobs: number;
 }
 
 export interface TrainingHeartbeat {
   jobId: string;
+  /** Jobs started for this training so far (a lost job is replaced by one that resumes it). */
+  jobs?: number;
   progress?: JobProgress;
+  costUsd?: number;
 }
+
+/** Lost jobs replaced by a resuming job before the training fails. */
+const MAX_REPLACEMENTS = 3;
 
 export function trainingActivities(deps: ActivityDeps) {
   // Poll fast at first (a short job should not wait a full interval), then back off to the limit.
   const maxPollMs = deps.jobPollMs ?? 1000;
   const pollDelay = (round: number) => Math.min(maxPollMs, 50 * 2 ** round);
+  // How long a provider may stay unreachable (a runner restarting, a network blip) before the
+  // attempt fails; the retry then reattaches through the heartbeat.
+  const unreachableLimitMs = deps.computeUnreachableMs ?? 5 * 60_000;
 
   function providerFor(job: JobSpec): ComputeProvider {
-    const provider = deps.compute[job.provider];
-    if (!provider) throw new WindsockError('bad_request', `no compute provider '${job.provider}' on this worker`);
+    const name = job.provider ?? deps.defaultCompute ?? 'local';
+    const provider = deps.compute[name];
+    if (!provider) {
+      throw new WindsockError('bad_request', `no compute profile '${name}' on this worker; it has ${Object.keys(deps.compute).join(', ')}`);
+    }
     return provider;
   }
 
@@ -52,34 +70,78 @@ export function trainingActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const provider = providerFor(input.job);
       const runKey = `models/${input.model}/runs/${input.runId}`;
+      const baseKey = `${input.pipelineId}:${input.runId}:train`;
       const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
-      let jobId = previous?.jobId;
-      if (!jobId) {
-        const specBlob = await deps.blobs.put(`${runKey}/dataset-spec.json`, JSON.stringify(input.spec));
-        const submitted = await provider.submit(
-          {
-            command: input.job.command,
-            env: { WINDSOCK_PARAMS: JSON.stringify(input.params) },
-            inputs: {
-              WINDSOCK_DATASET: await deps.blobs.localPath(input.trainUri),
-              WINDSOCK_DATASET_SPEC: await deps.blobs.localPath(specBlob.uri),
-            },
-            deadlineSeconds: input.job.deadlineSeconds,
-          },
-          `${input.pipelineId}:${input.runId}:train`,
-        );
-        jobId = submitted.jobId;
+      let jobs = previous?.jobs ?? 1;
+
+      // Runs a provider call, waiting out an unreachable provider (heartbeating meanwhile) up to the limit.
+      async function patiently<T>(call: () => Promise<T>): Promise<T> {
+        const since = Date.now();
+        for (;;) {
+          try {
+            return await call();
+          } catch (err) {
+            if (!isTransient(err) || Date.now() - since > unreachableLimitMs) throw err;
+            ctx.heartbeat({ ...(jobId ? { jobId } : {}), jobs } as TrainingHeartbeat);
+            await ctx.sleep(maxPollMs);
+          }
+        }
       }
-      ctx.heartbeat({ jobId } satisfies TrainingHeartbeat);
+
+      async function submit(): Promise<string> {
+        const specBlob = await deps.blobs.put(`${runKey}/dataset-spec.json`, JSON.stringify(input.spec));
+        const request: JobRequest = {
+          command: input.job.command,
+          env: { WINDSOCK_PARAMS: JSON.stringify(input.params) },
+          inputs: {
+            WINDSOCK_DATASET: await deps.blobs.localPath(input.trainUri),
+            WINDSOCK_DATASET_SPEC: await deps.blobs.localPath(specBlob.uri),
+          },
+          deadlineSeconds: input.job.deadlineSeconds,
+          // Every job of this training shares its checkpoints: a replacement resumes.
+          checkpointKey: `${input.pipelineId}:${input.runId}`,
+          gpus: input.job.gpus,
+          budgetUsd: input.job.budgetUsd,
+        };
+        // The first job's key has no counter, so a retry that lost its heartbeat still finds it.
+        const key = jobs === 1 ? baseKey : `${baseKey}:${jobs}`;
+        return (await patiently(() => provider.submit(request, key))).jobId;
+      }
+
+      let jobId: string | undefined = previous?.jobId;
+      jobId ??= await submit();
+      ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
 
       try {
         for (let round = 0; ; round++) {
-          const status = await provider.status(jobId);
-          ctx.heartbeat({ jobId, progress: status.progress } satisfies TrainingHeartbeat);
+          let status: JobStatus;
+          try {
+            status = await patiently(() => provider.status(jobId!));
+          } catch (err) {
+            if (err instanceof WindsockError && err.code === 'not_found' && jobs <= MAX_REPLACEMENTS) {
+              // The provider forgot the job (a runner replaced by an empty one): start it again.
+              jobs++;
+              jobId = await submit();
+              ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+              continue;
+            }
+            throw err;
+          }
+          ctx.heartbeat({ jobId, jobs, progress: status.progress, costUsd: status.costUsd } satisfies TrainingHeartbeat);
+          if (status.state === 'failed' && status.reason === 'lost' && jobs <= MAX_REPLACEMENTS) {
+            // The job's host died under it: a new job resumes from the shared checkpoints.
+            jobs++;
+            jobId = await submit();
+            ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+            continue;
+          }
           if (terminalStates.has(status.state)) {
             if (status.state === 'cancelled') throw new WindsockError('job_failed', `training job ${jobId} was cancelled`);
-            if (status.state === 'failed') throw new WindsockError('job_failed', status.error ?? `training job ${jobId} failed`);
-            return await collectOutputs(provider, jobId, runKey, status.startedAt, status.endedAt);
+            if (status.state === 'failed') {
+              const code = status.reason === 'deadline_exceeded' || status.reason === 'budget_exceeded' ? status.reason : 'job_failed';
+              throw new WindsockError(code, status.error ?? `training job ${jobId} failed`);
+            }
+            return { ...(await collectOutputs(provider, jobId, runKey, status)), jobs };
           }
           const elapsed = (Date.now() - (status.startedAt ?? Date.now())) / 1000;
           if (elapsed > input.job.deadlineSeconds) {
@@ -100,7 +162,7 @@ export function trainingActivities(deps: ActivityDeps) {
     },
   };
 
-  async function collectOutputs(provider: ComputeProvider, jobId: string, runKey: string, startedAt?: number, endedAt?: number): Promise<TrainedModel> {
+  async function collectOutputs(provider: ComputeProvider, jobId: string, runKey: string, status: JobStatus): Promise<Omit<TrainedModel, 'jobs'>> {
     const outputs = await provider.outputs(jobId);
     const modelFile = path.join(outputs.dir, 'model.onnx');
     if (!existsSync(modelFile)) throw new WindsockError('job_failed', `training job ${jobId} finished but wrote no model.onnx`);
@@ -112,7 +174,22 @@ export function trainingActivities(deps: ActivityDeps) {
       await deps.blobs.putFile(`${runKey}/job-metrics.json`, metricsFile);
       jobMetrics = JSON.parse(await readFile(metricsFile, 'utf8')) as Record<string, unknown>;
     }
-    const seconds = startedAt && endedAt ? (endedAt - startedAt) / 1000 : 0;
-    return { provider: provider.name, jobId, modelUri: model.uri, modelSha256: model.sha256, logsUri: logs.uri, jobMetrics, seconds };
+    const seconds = status.startedAt && status.endedAt ? (status.endedAt - status.startedAt) / 1000 : 0;
+    return {
+      provider: provider.name,
+      jobId,
+      modelUri: model.uri,
+      modelSha256: model.sha256,
+      logsUri: logs.uri,
+      jobMetrics,
+      seconds,
+      ...(status.gpuSeconds !== undefined ? { gpuSeconds: status.gpuSeconds } : {}),
+      ...(status.costUsd !== undefined ? { costUsd: status.costUsd } : {}),
+    };
   }
+}
+
+/** Errors worth waiting out: the provider unreachable or answering 5xx; not a refused or failed job. */
+function isTransient(err: unknown): boolean {
+  return err instanceof WindsockError && err.retryable;
 }

@@ -21,6 +21,14 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_CODE_VERSION: z.string().optional(),
   /** Activities one worker runs at once (training jobs included). */
   WINDSOCK_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(20),
+  /** The compute profile of jobs that name none: `local`, `runner` or a WINDSOCK_COMPUTE_PROFILES name. */
+  WINDSOCK_COMPUTE: z.string().default('local'),
+  /** A Windsock job runner (`npm run runner` on a GPU host): defines the compute profile `runner`. */
+  WINDSOCK_RUNNER_URL: z.url().optional(),
+  /** The runner's bearer token; defaults to the token file of a runner on this host. */
+  WINDSOCK_RUNNER_TOKEN: z.string().optional(),
+  /** More runners by profile name, as JSON: {"a100": {"url": "http://gpu-a:8790", "token": "..."}}. */
+  WINDSOCK_COMPUTE_PROFILES: z.string().optional(),
   /** The longest wait between polls of a running training job. */
   WINDSOCK_JOB_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** The serving side's admin routes (the edge, or Node serving); unset means no edge: no rollouts. */

@@ -8,10 +8,18 @@ import { gateSchema } from './metric-gate';
 export const jobSpecSchema = z.strictObject({
   /** argv of the training process; a leading `python` runs with the worker's configured interpreter. */
   command: z.array(z.string().min(1)).min(1),
-  /** Compute provider that runs it (`local`: a child process on the worker host). */
-  provider: z.enum(['local']).default('local'),
+  /**
+   * Compute profile that runs it: `local` (a child process on the worker host), `runner` (the job
+   * runner at WINDSOCK_RUNNER_URL) or a profile of WINDSOCK_COMPUTE_PROFILES. Left out: the
+   * worker's WINDSOCK_COMPUTE.
+   */
+  provider: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'a compute profile name: lower case letters, digits, - and _').optional(),
   /** The job is stopped and the pipeline fails when it runs longer than this. */
   deadlineSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
+  /** GPUs the job needs on a runner; left out: one where the runner has any. */
+  gpus: z.number().int().min(0).max(64).optional(),
+  /** The job is stopped and the pipeline fails once its cost (GPU-seconds times the runner's price) passes this. */
+  budgetUsd: z.number().positive().optional(),
 });
 
 export const holdoutSchema = z.strictObject({

@@ -12,6 +12,7 @@ export const errorStatus = {
   gate_failed: 422,
   job_failed: 500,
   deadline_exceeded: 504,
+  budget_exceeded: 402,
   unavailable: 503,
   internal: 500,
 } as const;

@@ -13,6 +13,10 @@ export interface Lineage {
   params: Record<string, unknown>;
   computeProvider: string;
   computeJobId: string;
+  /** Wall time of the training job, and from providers that know a price its GPU-seconds and cost. */
+  computeSeconds?: number;
+  computeGpuSeconds?: number;
+  computeCostUsd?: number;
   jobLogsUri?: string;
   jobMetrics?: Record<string, unknown>;
   workflowId: string;

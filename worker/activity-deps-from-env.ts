@@ -1,10 +1,9 @@
 // Wires the embedded defaults (libSQL registry, local artifacts, local compute) from the environment.
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActivityDeps } from '../activities';
 import { EdgeClient } from '../activities/edge-client';
-import { LocalProvider } from '../activities/compute/local-provider';
+import { computeProfilesFromEnv } from '../activities/compute/compute-profiles';
 import { LogAndWebhookNotifier } from '../activities/notifier';
 import { LocalBlobStore } from '../artifacts/local-blob-store';
 import { principalsFromEnv } from '../config/principals-from-env';
@@ -20,9 +19,8 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
   return {
     registry: new RegistryStore(db),
     blobs: new LocalBlobStore(env.artifactsDir),
-    compute: {
-      local: new LocalProvider({ jobsDir: path.join(env.home, 'jobs'), python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot }),
-    },
+    compute: computeProfilesFromEnv(env, projectRoot),
+    defaultCompute: env.WINDSOCK_COMPUTE,
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK, env.WINDSOCK_WEBHOOK_SECRET),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,

@@ -62,7 +62,16 @@ export interface PipelineStatus {
   stage: Stage;
   submittedBy: string;
   dataset?: { sha256: string; rowCount: number; trainRows: number; holdoutRows: number; warnings: string[] };
-  training?: { provider: string; jobId: string; seconds: number; metrics?: Record<string, unknown> };
+  training?: {
+    provider: string;
+    jobId: string;
+    seconds: number;
+    metrics?: Record<string, unknown>;
+    /** Jobs it took: more than one when a lost job was replaced by one resuming from its checkpoints. */
+    jobs?: number;
+    gpuSeconds?: number;
+    costUsd?: number;
+  };
   version?: number;
   metrics?: Record<string, number | null>;
   champion?: { version: number; metrics: Record<string, number | null> };

@@ -103,7 +103,14 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       spec: input.spec,
       trainUri: dataset.trainUri,
     });
-    status.training = { provider: trained.provider, jobId: trained.jobId, seconds: trained.seconds, metrics: trained.jobMetrics };
+    status.training = {
+      provider: trained.provider,
+      jobId: trained.jobId,
+      seconds: trained.seconds,
+      metrics: trained.jobMetrics,
+      ...(trained.jobs > 1 ? { jobs: trained.jobs } : {}),
+      ...(trained.costUsd !== undefined ? { gpuSeconds: trained.gpuSeconds, costUsd: trained.costUsd } : {}),
+    };
 
     await enter('evaluating');
     const evaluation = await data.evaluateModel({
@@ -140,6 +147,8 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
         params: input.params,
         computeProvider: trained.provider,
         computeJobId: trained.jobId,
+        computeSeconds: trained.seconds,
+        ...(trained.costUsd !== undefined ? { computeGpuSeconds: trained.gpuSeconds, computeCostUsd: trained.costUsd } : {}),
         jobLogsUri: trained.logsUri,
         jobMetrics: trained.jobMetrics,
         workflowId: input.pipelineId,

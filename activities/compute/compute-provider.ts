@@ -1,5 +1,6 @@
 // The compute port: where training jobs run. `local` runs a child process on the worker host; remote
-// GPU providers (a Windsock job runner, cloud adapters) implement the same five calls.
+// GPU providers (the Windsock job runner, cloud adapters) implement the same four calls. An adapter for
+// a managed service (SageMaker training jobs, a Kubernetes Job) is one more file implementing them.
 
 /** What a job sees (SageMaker-like): dataset, spec, params and output dir in environment variables. */
 export interface JobRequest {
@@ -8,6 +9,12 @@ export interface JobRequest {
   /** Files the job reads, copied or mounted by the provider; keyed by environment variable name. */
   inputs: Record<string, string>;
   deadlineSeconds: number;
+  /** Jobs with one checkpoint key share their checkpoints: a job started again resumes. */
+  checkpointKey?: string;
+  /** GPUs the job needs (providers that place jobs on GPUs); left out: the provider's default. */
+  gpus?: number;
+  /** Stop the job once its cost passes this (providers that know a price). */
+  budgetUsd?: number;
 }
 
 export interface JobProgress {
@@ -20,13 +27,23 @@ export interface JobProgress {
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * Why a failed job failed. `lost`: its process vanished without an exit status (host restarted,
+ * spot instance preempted); a new job with the same checkpoint key resumes it.
+ */
+export type JobFailureReason = 'job_error' | 'deadline_exceeded' | 'budget_exceeded' | 'lost';
+
 export interface JobStatus {
   jobId: string;
   state: JobState;
   progress?: JobProgress;
   /** Set for failed jobs: the job's own error text (last lines of stderr). */
   error?: string;
+  reason?: JobFailureReason;
   exitCode?: number;
+  /** Billable GPU-seconds and their cost, from providers that know a price. */
+  gpuSeconds?: number;
+  costUsd?: number;
   startedAt?: number;
   endedAt?: number;
 }

@@ -24,16 +24,21 @@ export class LocalProvider implements ComputeProvider {
   readonly name = 'local';
   constructor(private readonly options: LocalProviderOptions) {}
 
+  jobIdFor(idempotencyKey: string): string {
+    return `local-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+  }
+
   jobDir(jobId: string): string {
     return path.join(this.options.jobsDir, jobId);
   }
 
   async submit(request: JobRequest, idempotencyKey: string): Promise<{ jobId: string; reattached: boolean }> {
-    const jobId = `local-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+    const jobId = this.jobIdFor(idempotencyKey);
     const dir = this.jobDir(jobId);
     if (existsSync(path.join(dir, 'pid'))) return { jobId, reattached: true };
     await mkdir(path.join(dir, 'output'), { recursive: true });
-    await mkdir(path.join(dir, 'checkpoints'), { recursive: true });
+    const checkpoints = request.checkpointKey ? this.checkpointDir(request.checkpointKey) : path.join(dir, 'checkpoints');
+    await mkdir(checkpoints, { recursive: true });
     const [first, ...rest] = request.command;
     const argv = [first === 'python' ? this.options.python : first!, ...rest.map((a) => this.resolveArg(a))];
     const env = {
@@ -41,7 +46,7 @@ export class LocalProvider implements ComputeProvider {
       ...request.env,
       ...request.inputs,
       WINDSOCK_OUTPUT_DIR: path.join(dir, 'output'),
-      WINDSOCK_CHECKPOINT_DIR: path.join(dir, 'checkpoints'),
+      WINDSOCK_CHECKPOINT_DIR: checkpoints,
       WINDSOCK_JOB_ID: jobId,
       PYTHONUNBUFFERED: '1',
     };
@@ -61,6 +66,11 @@ export class LocalProvider implements ComputeProvider {
     return { jobId, reattached: false };
   }
 
+  /** Shared by every job submitted with this checkpoint key. */
+  checkpointDir(checkpointKey: string): string {
+    return path.join(this.options.jobsDir, 'checkpoints', createHash('sha256').update(checkpointKey).digest('hex').slice(0, 24));
+  }
+
   private resolveArg(arg: string): string {
     // Relative script paths in a job command are relative to the project, not the job directory.
     return !path.isAbsolute(arg) && /\.(py|sh|js|mjs)$/.test(arg) ? path.resolve(this.options.cwd, arg) : arg;
@@ -77,13 +87,13 @@ export class LocalProvider implements ComputeProvider {
       const exitCode = Number(exit.trim());
       const endedAt = (await stat(path.join(dir, 'exit_code'))).mtimeMs;
       if (exitCode === 0) return { ...base, state: 'succeeded', exitCode, endedAt };
-      return { ...base, state: 'failed', exitCode, endedAt, error: await this.errorText(dir, exitCode) };
+      return { ...base, state: 'failed', reason: 'job_error', exitCode, endedAt, error: await this.errorText(dir, exitCode) };
     }
     const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8'));
     if (isAlive(pid)) return { ...base, state: 'running' };
     // The job may have exited between the two reads: its wrapper writes the exit code before it ends.
     if (existsSync(path.join(dir, 'exit_code'))) return this.status(jobId);
-    return { ...base, state: 'failed', error: 'the job process disappeared without recording an exit status (host restarted?)' };
+    return { ...base, state: 'failed', reason: 'lost', error: 'the job process disappeared without recording an exit status (host restarted?)' };
   }
 
   async cancel(jobId: string): Promise<void> {

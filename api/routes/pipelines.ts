@@ -53,6 +53,8 @@ export const startPipelineBody = z.strictObject({
   dataset: z.string().min(1),
   /** Overrides of the model's job; changing the command needs the admin role (it runs on the worker host). */
   job: jobSpecSchema.partial().optional(),
+  /** The compute profile to train on (`local`, `runner`, ...); the same as job.provider. */
+  compute: jobSpecSchema.shape.provider,
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
   gate: gateSchema.optional(),
   holdout: holdoutSchema.partial().optional(),
@@ -127,6 +129,9 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       if (body.job?.command && !hasRole(principal, 'admin')) {
         throw new WindsockError('forbidden', 'overriding job.command runs a process on the worker host and needs the admin role');
       }
+      if (body.compute && body.job?.provider && body.compute !== body.job.provider) {
+        throw new WindsockError('bad_request', `body.compute ('${body.compute}') and body.job.provider ('${body.job.provider}') disagree; send one`);
+      }
       const datasetUri = await deps.datasets.resolve(body.dataset);
       const pipelineId = await pipelineIdFor(principal.name, body, c.req.header('idempotency-key'));
       const input: PipelineInput = {
@@ -134,7 +139,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         model: body.model,
         datasetUri,
         spec: template.datasetSpec,
-        job: { ...template.job, ...body.job },
+        job: { ...template.job, ...body.job, ...(body.compute ? { provider: body.compute } : {}) },
         params: { ...template.params, ...body.params },
         gate: body.gate ?? template.gate,
         holdout: { ...template.holdout, ...body.holdout },

@@ -59,7 +59,7 @@ describe('retries', () => {
     expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
     expect(waiting.training!.jobId).toBe(jobId);
     expect(waiting.training!.metrics).toMatchObject({ epochs_run: 400 });
-    const jobs = readdirSync(path.join(h.home, 'jobs'));
+    const jobs = readdirSync(path.join(h.home, 'jobs')).filter((j) => j.startsWith('local-'));
     expect(jobs.filter((j) => j === jobId)).toHaveLength(1);
     expect(jobs).toHaveLength(2); // this pipeline's job and the previous test's
     await h.request('POST', `/v1/pipelines/${id}/reject`, { as: 'bob', body: { reason: 'test cleanup' } });

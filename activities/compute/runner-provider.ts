@@ -1,0 +1,145 @@
+// The `runner` compute provider: training jobs on a Windsock job runner (runner/) over HTTP. Inputs
+// go up by digest, the job is submitted under the activity's idempotency key (a retry gets the job
+// already started), and outputs come back verified against the runner's sha256. An unreachable
+// runner or a 5xx is retryable; a refused spec or a missing job is not.
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { WindsockError, errorStatus, type ErrorCode } from '../../core/windsock-error';
+import { sha256File } from '../../artifacts/sha256-file';
+import type { RunnerArtifact, RunnerJob, SubmitJob, SubmitJobResponse } from '../../runner/runner-protocol';
+import type { ComputeProvider, JobOutputs, JobRequest, JobStatus } from './compute-provider';
+
+export interface RunnerProviderOptions {
+  /** The profile name pipelines use to pick this runner. */
+  name: string;
+  baseUrl: string;
+  token: string;
+  /** Where downloaded outputs are kept on the worker host. */
+  workDir: string;
+  /** One HTTP call's limit; a runner that does not answer in time counts as unreachable. */
+  requestTimeoutMs?: number;
+}
+
+export class RunnerProvider implements ComputeProvider {
+  readonly name: string;
+  constructor(private readonly o: RunnerProviderOptions) {
+    this.name = o.name;
+  }
+
+  async submit(request: JobRequest, idempotencyKey: string): Promise<{ jobId: string; reattached: boolean }> {
+    const inputs: Record<string, string> = {};
+    for (const [name, file] of Object.entries(request.inputs)) inputs[name] = await this.upload(file);
+    const body: SubmitJob = {
+      idempotencyKey,
+      command: request.command,
+      env: request.env,
+      inputs,
+      deadlineSeconds: request.deadlineSeconds,
+      ...(request.checkpointKey ? { checkpointKey: request.checkpointKey } : {}),
+      ...(request.gpus !== undefined ? { gpus: request.gpus } : {}),
+      ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
+    };
+    const res = await this.call('POST', '/v1/jobs', { json: body });
+    const submitted = (await res.json()) as SubmitJobResponse;
+    return { jobId: submitted.job.id, reattached: !submitted.created };
+  }
+
+  private async upload(file: string): Promise<string> {
+    const sha256 = await sha256File(file);
+    const head = await this.call('HEAD', `/v1/inputs/${sha256}`, { allow404: true });
+    if (head.status === 404) await this.call('PUT', `/v1/inputs/${sha256}`, { body: await readFile(file) });
+    return sha256;
+  }
+
+  async status(jobId: string): Promise<JobStatus> {
+    const job = (await (await this.call('GET', `/v1/jobs/${jobId}`)).json()) as RunnerJob;
+    return {
+      jobId: job.id,
+      state: job.state,
+      progress: job.progress,
+      error: job.error,
+      reason: job.reason,
+      exitCode: job.exitCode,
+      startedAt: job.startedAt,
+      endedAt: job.endedAt,
+      gpuSeconds: job.gpuSeconds,
+      costUsd: job.costUsd,
+    };
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.call('POST', `/v1/jobs/${jobId}/cancel`, { allow404: true });
+  }
+
+  async outputs(jobId: string): Promise<JobOutputs> {
+    const dir = path.join(this.o.workDir, jobId, 'output');
+    await mkdir(dir, { recursive: true });
+    const { artifacts } = (await (await this.call('GET', `/v1/jobs/${jobId}/artifacts`)).json()) as { artifacts: RunnerArtifact[] };
+    for (const artifact of artifacts) await this.download(jobId, artifact, dir);
+    const logs = [await this.logs(jobId, 'stdout'), await this.logs(jobId, 'stderr')].join('\n--- stderr ---\n');
+    return { dir, logs };
+  }
+
+  /** Streams one artifact to disk and keeps it only when its digest matches the runner's. */
+  private async download(jobId: string, artifact: RunnerArtifact, dir: string): Promise<void> {
+    const target = path.resolve(dir, artifact.name);
+    if (!target.startsWith(dir + path.sep)) throw new WindsockError('job_failed', `runner artifact name '${artifact.name}' escapes the output directory`);
+    await mkdir(path.dirname(target), { recursive: true });
+    const res = await this.call('GET', `/v1/jobs/${jobId}/artifacts/${artifact.name.split('/').map(encodeURIComponent).join('/')}`);
+    const tmp = `${target}.part-${randomUUID()}`;
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(tmp));
+    const actual = await sha256File(tmp);
+    if (actual !== artifact.sha256) {
+      throw new WindsockError('unavailable', `artifact ${artifact.name} of ${jobId} arrived with sha256 ${actual}, not ${artifact.sha256}`, { retryable: true });
+    }
+    await rename(tmp, target);
+  }
+
+  private async logs(jobId: string, stream: 'stdout' | 'stderr'): Promise<string> {
+    const pages: Buffer[] = [];
+    for (let offset = 0; ; ) {
+      const res = await this.call('GET', `/v1/jobs/${jobId}/logs?stream=${stream}&offset=${offset}`);
+      const page = Buffer.from(await res.arrayBuffer());
+      pages.push(page);
+      offset = Number(res.headers.get('x-next-offset'));
+      if (page.byteLength === 0 || res.headers.get('x-log-complete') === 'true') break;
+    }
+    return Buffer.concat(pages).toString('utf8');
+  }
+
+  private async call(method: string, route: string, options: { json?: unknown; body?: Uint8Array; allow404?: boolean } = {}): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.o.token}` };
+    let body: RequestInit['body'];
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.body) {
+      headers['content-type'] = 'application/octet-stream';
+      body = options.body as RequestInit['body'];
+    }
+    let res: Response;
+    try {
+      res = await fetch(new URL(route, this.o.baseUrl), { method, headers, body, signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 30_000) });
+    } catch (err) {
+      throw new WindsockError('unavailable', `job runner ${this.name} at ${this.o.baseUrl} is unreachable: ${(err as Error).cause ?? (err as Error).message}`, { retryable: true });
+    }
+    if (res.ok || (options.allow404 && res.status === 404)) return res;
+    const text = await res.text();
+    let code: string | undefined;
+    let message = text;
+    try {
+      const envelope = JSON.parse(text) as { error?: { code?: string; message?: string } };
+      code = envelope.error?.code;
+      message = envelope.error?.message ?? text;
+    } catch {
+      // not an envelope
+    }
+    const known = code && code in errorStatus ? (code as ErrorCode) : undefined;
+    const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
+    throw new WindsockError(retryable ? 'unavailable' : (known ?? 'bad_request'), `job runner ${this.name} answered ${method} ${route} with ${res.status}: ${message}`, { retryable });
+  }
+}
