@@ -21,6 +21,8 @@ export interface LoadOptions {
   warmupMs?: number;
   /** Answers with another status count as errors and are not in the latency samples. */
   expectStatus?: number;
+  /** Also return when each sample's request was sent (ms since the measured run began). */
+  timeline?: boolean;
 }
 
 export interface LatencySummary {
@@ -84,7 +86,7 @@ function send(agent: http.Agent, target: URL, method: 'GET' | 'POST', body: stri
   });
 }
 
-async function loop(agent: http.Agent, target: URL, options: LoadOptions, until: number, budget: { left: number }, latencies: number[] | undefined, tally: { errors: number; firstError?: string }, offset: number): Promise<void> {
+async function loop(agent: http.Agent, target: URL, options: LoadOptions, until: number, budget: { left: number }, latencies: number[] | undefined, tally: { errors: number; firstError?: string }, offset: number, sentAt?: { origin: number; at: number[] }): Promise<void> {
   const headers = options.headers ?? {};
   const expect = options.expectStatus ?? 200;
   const method = options.method ?? 'POST';
@@ -96,7 +98,10 @@ async function loop(agent: http.Agent, target: URL, options: LoadOptions, until:
     try {
       const answer = await send(agent, target, method, body, headers);
       const took = performance.now() - started;
-      if (answer.status === expect) latencies?.push(took);
+      if (answer.status === expect) {
+        latencies?.push(took);
+        sentAt?.at.push(started - sentAt.origin);
+      }
       else {
         tally.errors++;
         tally.firstError ??= `${answer.status} ${answer.body.slice(0, 200)}`;
@@ -110,7 +115,7 @@ async function loop(agent: http.Agent, target: URL, options: LoadOptions, until:
   }
 }
 
-export type MeasuredLoad = LoadResult & { samples: number[] };
+export type MeasuredLoad = LoadResult & { samples: number[]; sentAtMs?: number[] };
 
 /** Runs the load and returns throughput and latency; never more than maxRequests nor durationMs (plus warm-up). */
 export async function runLoad(options: LoadOptions): Promise<MeasuredLoad> {
@@ -127,7 +132,8 @@ export async function runLoad(options: LoadOptions): Promise<MeasuredLoad> {
     const budget = { left: options.maxRequests ?? 1_000_000 };
     const started = performance.now();
     const until = started + options.durationMs;
-    await Promise.all(workers.map((w) => loop(agent, target, options, until, budget, latencies, tally, w * 7)));
+    const sentAt = options.timeline ? { origin: started, at: [] as number[] } : undefined;
+    await Promise.all(workers.map((w) => loop(agent, target, options, until, budget, latencies, tally, w * 7, sentAt)));
     const elapsedMs = performance.now() - started;
     return {
       concurrency: options.concurrency,
@@ -138,6 +144,7 @@ export async function runLoad(options: LoadOptions): Promise<MeasuredLoad> {
       latencyMs: latencySummary(latencies),
       ...(tally.firstError !== undefined && { firstError: tally.firstError }),
       samples: latencies,
+      ...(sentAt && { sentAtMs: sentAt.at }),
     };
   } finally {
     agent.destroy();
@@ -154,7 +161,7 @@ export function poolRuns(runs: readonly MeasuredLoad[]): LoadResult {
 }
 
 /** A run without its samples, for the JSON results. */
-export function withoutSamples({ samples: _samples, ...result }: MeasuredLoad): LoadResult {
+export function withoutSamples({ samples: _samples, sentAtMs: _sentAtMs, ...result }: MeasuredLoad): LoadResult {
   return result;
 }
 
