@@ -300,6 +300,11 @@ for (const { target, summary, run } of profiled) {
   const pct = (x: number, of: number) => (of > 0 ? `${((100 * x) / of).toFixed(1)}%` : '-');
   console.log(`\n[bench] profiled: ${labels[target]} (200 µs sampling): ${fmtRps(run.rps)} req/s, p50 ${fmtMs(run.p50)} ms, p99 ${fmtMs(run.p99)} ms; ${run.episodes} wide episodes, ${(episodeUs / 1000).toFixed(0)} ms of ${(totalUs / 1000).toFixed(0)} ms`);
   printTable(['isolate time', 'whole run', 'inside wide episodes'], (Object.keys(summary.total) as Area[]).map((a) => [a, pct(summary.total[a], totalUs), pct(summary.inEpisodes[a], episodeUs)]));
+  // The suspects besides GC, by name: wasm memory growth (emscripten's heap resize), session creation.
+  const named = (pattern: RegExp) => [...summary.functions].filter(([name]) => pattern.test(name)).reduce((sum, [, f]) => ({ all: sum.all + f.all, episodes: sum.episodes + f.episodes }), { all: 0, episodes: 0 });
+  const growth = named(/resize_?heap|grow/i);
+  const creation = named(/createSession|InferenceSession|_OrtCreate|instantiate/i);
+  console.log(`[bench] wasm memory growth ${pct(growth.all, totalUs)} of the run (${pct(growth.episodes, episodeUs)} of episodes); session creation ${pct(creation.all, totalUs)} (${pct(creation.episodes, episodeUs)})`);
   const top = [...summary.functions].sort((a, b) => b[1].episodes - a[1].episodes || b[1].all - a[1].all).slice(0, 12);
   printTable(['function (by time inside wide episodes)', 'whole run', 'inside episodes'], top.map(([name, f]) => [name.slice(0, 60), pct(f.all, totalUs), pct(f.episodes, episodeUs)]));
 }
