@@ -28,6 +28,8 @@ export interface BenchStackOptions {
    * default: without an edge, approval moves the champion alias at once, as the control benches need.
    */
   serving?: boolean;
+  /** More environment for the worker and the API (a compute profile, say). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ApiResponse {
@@ -60,6 +62,8 @@ export interface BenchStack {
   cpuSeconds(): { temporal?: number; worker?: number; api?: number };
   /** Throws when the worker, the API or the dev server has died, with the tail of its log. */
   assertAlive(): void;
+  /** Kills the worker with the signal (SIGKILL: a crash; SIGTERM: a graceful stop) and starts a new one. */
+  restartWorker(signal: NodeJS.Signals): Promise<void>;
   stop(options?: { keepHome?: boolean }): Promise<void>;
 }
 
@@ -237,11 +241,12 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
           TEMPORAL_HTTP_URL: temporal.httpAddress,
         }
       : {}),
+    ...options.env,
   };
 
   const startChild = (name: string, entry: string) => {
     const logFile = path.join(home, `${name}.log`);
-    const log = createWriteStream(logFile);
+    const log = createWriteStream(logFile, { flags: 'a' });
     const child = track(spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
@@ -257,14 +262,14 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     });
     return { child, logFile };
   };
-  const worker = startChild('worker', 'worker/main.ts');
+  let worker = startChild('worker', 'worker/main.ts');
   const api = startChild('api', 'api/control/main.ts');
   const serving = servingUrl ? startChild('serving', 'api/node-serving/main.ts') : undefined;
-  const children = [['worker', worker], ['api', api], ...(serving ? [['serving', serving] as const] : [])] as const;
+  const children = () => [['worker', worker], ['api', api], ...(serving ? [['serving', serving] as const] : [])] as const;
 
   const assertAlive = () => {
     if (interrupted()) throw new Error('interrupted');
-    for (const [name, p] of children) {
+    for (const [name, p] of children()) {
       if (p.child.exitCode !== null || p.child.signalCode !== null) {
         keepHome();
         throw new Error(`the ${name} exited (${p.child.exitCode ?? p.child.signalCode}); its log ends:\n${tail(p.logFile)}`);
@@ -318,6 +323,16 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     rss: () => ({ temporal: readRss(temporal.process.pid!), worker: readRss(worker.child.pid!), api: readRss(api.child.pid!) }),
     cpuSeconds: () => ({ temporal: readCpuSeconds(temporal.process.pid!), worker: readCpuSeconds(worker.child.pid!), api: readCpuSeconds(api.child.pid!) }),
     assertAlive,
+    async restartWorker(signal) {
+      const old = worker.child;
+      const exited = new Promise((resolve) => old.once('exit', resolve));
+      old.kill(signal);
+      await exited;
+      worker = startChild('worker', 'worker/main.ts');
+      const logFile = worker.logFile;
+      // The new worker appends to the same log: wait for a second "polling" line.
+      await waitFor('the restarted worker', 120_000, () => tail(logFile, 200).split('[worker] polling task queue').length > 2, assertAlive);
+    },
     async stop(options = {}) {
       if (options.keepHome && !interrupted()) keepHome();
       await stopAll();

@@ -21,8 +21,11 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_CODE_VERSION: z.string().optional(),
   /** Activities one worker runs at once (training jobs included). */
   WINDSOCK_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(20),
-  /** The compute profile of jobs that name none: `local`, `runner` or a WINDSOCK_COMPUTE_PROFILES name. */
-  WINDSOCK_COMPUTE: z.string().default('local'),
+  /**
+   * The compute profile of jobs that name none: `local`, `runner` or a WINDSOCK_COMPUTE_PROFILES name.
+   * Default: `runner` when WINDSOCK_RUNNER_URL is set, else `local`.
+   */
+  WINDSOCK_COMPUTE: z.string().optional(),
   /** A Windsock job runner (`npm run runner` on a GPU host): defines the compute profile `runner`. */
   WINDSOCK_RUNNER_URL: z.url().optional(),
   /** The runner's bearer token; defaults to the token file of a runner on this host. */

@@ -147,7 +147,8 @@ export class JobSupervisor {
       `${row.id}#${execution}`,
     );
     const now = Date.now();
-    await this.o.store.update(row.id, { state: 'running', gpus: row.gpus, executions: execution, executionId, executionStartedAt: now, startedAt: row.startedAt ?? now });
+    // Progress starts over with each execution: the new process reports where it resumed.
+    await this.o.store.update(row.id, { state: 'running', gpus: row.gpus, executions: execution, executionId, executionStartedAt: now, startedAt: row.startedAt ?? now, progress: null });
     this.log(`${row.id} execution ${execution} started${row.gpus.length ? ` on GPU ${row.gpus.join(',')}` : ''}`);
   }
 

@@ -41,6 +41,10 @@ const edgeEnabled = process.env.WINDSOCK_EDGE !== 'off';
 const edgeUrl = env.WINDSOCK_EDGE_URL ?? 'http://127.0.0.1:8787';
 const edgePort = Number(new URL(edgeUrl).port || 8787);
 const edgeState = path.join(env.home, 'edge-state');
+// WINDSOCK_RUNNER=local also starts a job runner here and trains on it (as a GPU host would).
+const localRunner = process.env.WINDSOCK_RUNNER === 'local' && !env.WINDSOCK_RUNNER_URL;
+const runnerHome = path.join(env.home, 'runner');
+const runnerUrl = env.WINDSOCK_RUNNER_URL ?? (localRunner ? 'http://127.0.0.1:8790' : undefined);
 
 function startChild(name: string, command: string[]): ChildProcess {
   const [file, ...args] = command;
@@ -51,6 +55,7 @@ function startChild(name: string, command: string[]): ChildProcess {
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       WINDSOCK_HOME: env.home,
       ...(edgeEnabled ? { WINDSOCK_EDGE_URL: edgeUrl } : {}),
+      ...(localRunner ? { WINDSOCK_RUNNER_URL: runnerUrl, WINDSOCK_RUNNER_HOME: runnerHome } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -92,6 +97,11 @@ try {
   client.close();
   const { principals, generated } = principalsFromEnv(env);
 
+  if (localRunner) {
+    startChild('runner', [process.execPath, '--import', 'tsx', 'runner/main.ts']);
+    // The worker reads the runner's generated token from its home, so the runner goes first.
+    await waitForHealth(`${runnerUrl}/healthz`, 60_000);
+  }
   startChild('worker', [process.execPath, '--import', 'tsx', 'worker/main.ts']);
   startChild('api', [process.execPath, '--import', 'tsx', 'api/control/main.ts']);
   if (edgeEnabled) {
@@ -123,6 +133,7 @@ try {
 Windsock is up.
   control API   ${api}
   edge          ${edgeEnabled ? `http://127.0.0.1:${edgePort}  (wrangler dev; D1 and R2 in ${edgeState})` : 'off (WINDSOCK_EDGE=off)'}
+  compute       ${runnerUrl ? `job runner ${runnerUrl}${localRunner ? ` (local; jobs in ${runnerHome})` : ''}` : 'local (WINDSOCK_RUNNER=local or WINDSOCK_RUNNER_URL for a job runner)'}
   Temporal      ${env.TEMPORAL_ADDRESS}${temporal ? `  (HTTP API ${temporal.httpAddress}, UI http://127.0.0.1:8233)` : ''}
   registry      ${env.registryUrl}
   artifacts     ${env.artifactsDir}

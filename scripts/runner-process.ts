@@ -1,13 +1,13 @@
-// A real job runner for tests: `runner/main.ts` as its own process on a loopback port, with its own
+// A real job runner for tests and benches: `runner/main.ts` as its own process on a loopback port, with its own
 // home (job table, inputs, job directories). Tests kill it, kill its jobs' processes (a lost host)
 // and start it again on the same home and port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LocalProvider } from '../../activities/compute/local-provider';
-import { freePort, stopChildProcess } from '../../scripts/local-processes';
-import type { RunnerJob } from '../../runner/runner-protocol';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { LocalProvider } from '../activities/compute/local-provider';
+import { freePort, stopChildProcess } from './local-processes';
+import type { RunnerJob } from '../runner/runner-protocol';
+import { projectRoot } from '../worker/activity-deps-from-env';
 
 export interface RunnerProcess {
   url: string;

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ActivityDeps } from '../activities';
 import { EdgeClient } from '../activities/edge-client';
-import { computeProfilesFromEnv } from '../activities/compute/compute-profiles';
+import { computeProfilesFromEnv, defaultComputeProfile } from '../activities/compute/compute-profiles';
 import { LogAndWebhookNotifier } from '../activities/notifier';
 import { LocalBlobStore } from '../artifacts/local-blob-store';
 import { principalsFromEnv } from '../config/principals-from-env';
@@ -20,7 +20,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     registry: new RegistryStore(db),
     blobs: new LocalBlobStore(env.artifactsDir),
     compute: computeProfilesFromEnv(env, projectRoot),
-    defaultCompute: env.WINDSOCK_COMPUTE,
+    defaultCompute: defaultComputeProfile(env),
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK, env.WINDSOCK_WEBHOOK_SECRET),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,

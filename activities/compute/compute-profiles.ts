@@ -34,10 +34,16 @@ export function computeProfilesFromEnv(env: WindsockEnv, projectRoot: string): R
     }
     for (const [name, profile] of Object.entries(parsed)) profiles[name] = runner(name, profile.url, profile.token);
   }
-  if (!profiles[env.WINDSOCK_COMPUTE]) {
-    throw new ConfigError(`WINDSOCK_COMPUTE is '${env.WINDSOCK_COMPUTE}', but this worker has only the compute profiles ${Object.keys(profiles).join(', ')}`);
+  const defaultProfile = defaultComputeProfile(env);
+  if (!profiles[defaultProfile]) {
+    throw new ConfigError(`WINDSOCK_COMPUTE is '${defaultProfile}', but this worker has only the compute profiles ${Object.keys(profiles).join(', ')}`);
   }
   return profiles;
+}
+
+/** WINDSOCK_COMPUTE, else the runner when one is configured, else `local`. */
+export function defaultComputeProfile(env: WindsockEnv): string {
+  return env.WINDSOCK_COMPUTE ?? (env.WINDSOCK_RUNNER_URL ? 'runner' : 'local');
 }
 
 function localRunnerToken(): string | undefined {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { projectRoot } from '../../worker/activity-deps-from-env';
-import { startRunnerProcess, type RunnerProcess } from './runner-process';
+import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
 
 const datasetFile = path.join(projectRoot, 'examples/breast-cancer/data/breast-cancer.csv');
 const specFile = path.join(projectRoot, 'examples/breast-cancer/dataset-spec.json');

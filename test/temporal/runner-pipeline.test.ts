@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../activities/compute/local-provider';
 import { RunnerProvider } from '../../activities/compute/runner-provider';
 import { startHarness, type Harness } from './pipeline-harness';
-import { startRunnerProcess, type RunnerProcess } from './runner-process';
+import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
 
 // $36 per GPU-hour is a cent a second: a budget of a few cents stops a long job within seconds.
 const PRICE_PER_GPU_HOUR = 36;
