@@ -110,7 +110,8 @@ function scramble(k: number): number {
  */
 export function pickVersion(weights: TrafficWeights, routingKey: string): string {
   assertValidWeights(weights);
-  return pickFromValidatedWeights(weights, routingKey);
+  // Laid out afresh: the caller may change this table later, so its layout is not kept.
+  return pickFromSlices(layOut(weights), routingKey);
 }
 
 /** Throws on weights that fail validateWeights. */
@@ -121,21 +122,42 @@ export function assertValidWeights(weights: TrafficWeights): void {
 
 /**
  * pickVersion for weights already checked (by assertValidWeights when a cache was filled), so the
- * request path does not validate them again on every request.
+ * request path does not validate them again on every request. The table must not change afterwards:
+ * its slices are laid out once per object.
  */
 export function pickFromValidatedWeights(weights: TrafficWeights, routingKey: string): string {
+  let slices = slicesByTable.get(weights);
+  if (!slices) slicesByTable.set(weights, (slices = layOut(weights)));
+  return pickFromSlices(slices, routingKey);
+}
+
+function pickFromSlices({ versions, uppers }: Slices, routingKey: string): string {
   const point = stableHash(routingKey) % BASIS_POINTS;
-  // Integer-like keys already enumerate in ascending numeric order, so the sort is usually skipped.
-  const versions = Object.keys(weights);
-  if (!isAscending(versions)) versions.sort(compareVersions);
-  let upper = 0;
-  for (let i = versions.length - 1; i >= 0; i--) {
-    const version = versions[i]!;
-    upper += weights[version]! * (BASIS_POINTS / 100);
-    if (point < upper) return version;
-  }
+  for (let i = 0; i < versions.length; i++) if (point < uppers[i]!) return versions[i]!;
   // Unreachable: validated weights sum to 100, so the oldest version's slice ends at BASIS_POINTS.
   throw new Error('traffic weights do not cover the hash range');
+}
+
+interface Slices {
+  /** Newest first, as the slices are laid out from 0. */
+  versions: string[];
+  /** Exclusive upper bound of each version's slice, in basis points. */
+  uppers: number[];
+}
+
+// The layout of a checked table, kept per table object for pickFromValidatedWeights, whose callers
+// route many requests with one cached table and do not change it.
+const slicesByTable = new WeakMap<TrafficWeights, Slices>();
+
+function layOut(weights: TrafficWeights): Slices {
+  // Integer-like keys already enumerate in ascending numeric order, so the sort is usually skipped.
+  const ascending = Object.keys(weights);
+  if (!isAscending(ascending)) ascending.sort(compareVersions);
+  const versions = ascending.reverse();
+  const uppers: number[] = [];
+  let upper = 0;
+  for (const version of versions) uppers.push((upper += weights[version]! * (BASIS_POINTS / 100)));
+  return { versions, uppers };
 }
 
 // Versions are validated digit strings without leading zeros: longer is larger, then lexical order.
