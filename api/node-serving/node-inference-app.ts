@@ -33,6 +33,14 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
   // Remote libSQL is already asynchronous I/O; a file is written on the calling thread.
   const sink = options.databaseUrl.startsWith('file:') ? new ThreadedSketchSink(store, options.databaseUrl) : undefined;
   const pending = new Set<Promise<unknown>>();
+  // Requests recorded together share one promise: track it once. One function for every request,
+  // so that deferring allocates no closure.
+  const forget = (work: Promise<unknown>) => pending.delete(work);
+  const defer = (work: Promise<unknown>) => {
+    if (pending.has(work)) return;
+    pending.add(work);
+    work.then(() => forget(work), () => forget(work));
+  };
   const inference = createInferenceApp({
     store,
     sketchSink: sink,
@@ -40,13 +48,7 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
     backend: onnxruntimeNodeBackend,
     clock: monotonicLatencyClock,
     principals: options.principals,
-    // Requests recorded together share one promise: track it once.
-    defer: () => (work) => {
-      if (pending.has(work)) return;
-      pending.add(work);
-      const forget = () => pending.delete(work);
-      work.then(forget, forget);
-    },
+    defer: () => defer,
     routingCacheMs: options.routingCacheMs,
     recording: options.recording,
     recorder: options.recorder,
