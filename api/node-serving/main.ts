@@ -9,6 +9,7 @@ import { loadWindsockEnv } from '../../config/windsock-env';
 import { FetchTemporalGateway } from '../fetch-temporal-gateway';
 import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
 import { openNodeInferenceApp } from './node-inference-app';
+import { availableExecutionProviders } from './onnxruntime-node-backend';
 
 const env = loadWindsockEnv();
 const serving = z
@@ -20,6 +21,13 @@ const serving = z
     WINDSOCK_RECORDING: z.enum(['on', 'off']).default('on'),
     TEMPORAL_HTTP_URL: z.url().default('http://127.0.0.1:7243'),
     WINDSOCK_DATASET_PREFIXES: z.string().default(''),
+    WINDSOCK_ORT_PROVIDERS: z
+      .string()
+      .default('cpu')
+      .transform((list) => list.split(',').map((p) => p.trim()).filter(Boolean))
+      .refine((list) => list.length > 0 && list.every((p) => availableExecutionProviders().includes(p)), {
+        message: `a comma-separated list of onnxruntime execution providers this install has: ${availableExecutionProviders().join(', ')}`,
+      }),
   })
   .parse(process.env);
 
@@ -30,6 +38,7 @@ const inference = await openNodeInferenceApp({
   principals: principalsFromEnv(env).principals,
   routingCacheMs: serving.WINDSOCK_ROUTING_CACHE_MS,
   recording: serving.WINDSOCK_RECORDING === 'on',
+  executionProviders: serving.WINDSOCK_ORT_PROVIDERS,
   pipelines: {
     gateway: new FetchTemporalGateway({ baseUrl: serving.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY }),
     taskQueue: env.WINDSOCK_TASK_QUEUE,
@@ -38,7 +47,7 @@ const inference = await openNodeInferenceApp({
 });
 
 const server = serve({ fetch: inference.app.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
-  console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node, recording ${serving.WINDSOCK_RECORDING})`);
+  console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node on ${serving.WINDSOCK_ORT_PROVIDERS.join(', ')}, recording ${serving.WINDSOCK_RECORDING})`);
 });
 
 // Nothing acknowledged is lost on shutdown: pending recordings finish and the batch is written.

@@ -7,7 +7,7 @@ import { createInferenceApp, type InferenceApp, type InferenceAppOptions } from 
 import type { EdgeStore } from '../inference/edge-store';
 import { BlobArtifactSource } from './blob-artifact-source';
 import { monotonicLatencyClock } from './monotonic-latency-clock';
-import { onnxruntimeNodeBackend } from './onnxruntime-node-backend';
+import { createOnnxruntimeNodeBackend, onnxruntimeNodeBackend } from './onnxruntime-node-backend';
 import { openEdgeStore } from './open-edge-store';
 import { ThreadedSketchSink } from './threaded-sketch-sink';
 
@@ -18,6 +18,8 @@ export interface NodeInferenceOptions extends Pick<InferenceAppOptions, 'routing
   /** Where model bytes are kept (a blob-store directory). */
   artifactsDir: string;
   principals: Principal[];
+  /** onnxruntime execution providers in order of preference (default: cpu). */
+  executionProviders?: readonly string[];
 }
 
 export interface NodeInferenceApp extends InferenceApp {
@@ -45,7 +47,7 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
     store,
     sketchSink: sink,
     artifacts: new BlobArtifactSource(new LocalBlobStore(options.artifactsDir)),
-    backend: onnxruntimeNodeBackend,
+    backend: options.executionProviders ? createOnnxruntimeNodeBackend(options.executionProviders) : onnxruntimeNodeBackend,
     clock: monotonicLatencyClock,
     principals: options.principals,
     defer: () => defer,
