@@ -45,6 +45,11 @@ export interface TrainingHeartbeat {
   costUsd?: number;
 }
 
+/** The idempotency key of a pipeline run's first training job; replacements append `:<n>`. */
+export function trainingJobKey(pipelineId: string, runId: string): string {
+  return `${pipelineId}:${runId}:train`;
+}
+
 /** Lost jobs replaced by a resuming job before the training fails. */
 const MAX_REPLACEMENTS = 3;
 
@@ -66,11 +71,19 @@ export function trainingActivities(deps: ActivityDeps) {
   }
 
   return {
+    /**
+     * Stops whatever training job of this pipeline run is still running: a job outlives its activity
+     * when the pipeline is cancelled between attempts or the activity runs out of attempts.
+     */
+    async stopTrainingJobs(input: { pipelineId: string; runId: string; job: JobSpec }): Promise<{ stopped: number }> {
+      return { stopped: await providerFor(input.job).cancelByKeyPrefix(trainingJobKey(input.pipelineId, input.runId)) };
+    },
+
     async trainModel(input: TrainModelInput): Promise<TrainedModel> {
       const ctx = Context.current();
       const provider = providerFor(input.job);
       const runKey = `models/${input.model}/runs/${input.runId}`;
-      const baseKey = `${input.pipelineId}:${input.runId}:train`;
+      const baseKey = trainingJobKey(input.pipelineId, input.runId);
       const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
       let jobs = previous?.jobs ?? 1;
 

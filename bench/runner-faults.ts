@@ -77,9 +77,11 @@ async function reattachTrial(stack: BenchStack, runner: RunnerProcess, n: number
   const t0 = performance.now();
   await stack.restartWorker('SIGKILL');
   const workerStart = performance.now() - t0;
+  // Heartbeat details carry over to the next attempt: only a later epoch shows the new attempt running.
+  const epochAtKill = (await runner.get(`/v1/jobs/${jobId}`)).progress?.epoch as number;
   await until(`pipeline ${id} reattached`, 120_000, async () => {
     const status = await pipeline(stack, id);
-    return status.progress?.attempt >= 2 && status.progress.jobId === jobId && status.progress.progress ? true : undefined;
+    return status.progress?.attempt >= 2 && status.progress.jobId === jobId && status.progress.progress?.epoch > epochAtKill ? true : undefined;
   });
   const total = performance.now() - t0;
   const jobs = await runner.jobs(id);

@@ -94,15 +94,22 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       heartbeatTimeout: '10 seconds',
       retry: { maximumAttempts: 5, initialInterval: '1 second' },
     });
-    const trained = await trainModel({
-      pipelineId: input.pipelineId,
-      runId,
-      model: input.model,
-      job: input.job,
-      params: input.params,
-      spec: input.spec,
-      trainUri: dataset.trainUri,
-    });
+    let trained: Awaited<ReturnType<typeof trainModel>>;
+    try {
+      trained = await trainModel({
+        pipelineId: input.pipelineId,
+        runId,
+        model: input.model,
+        job: input.job,
+        params: input.params,
+        spec: input.spec,
+        trainUri: dataset.trainUri,
+      });
+    } catch (err) {
+      // The job can outlive the activity (cancelled between attempts, attempts used up): stop it.
+      await CancellationScope.nonCancellable(() => quick.stopTrainingJobs({ pipelineId: input.pipelineId, runId, job: input.job })).catch(() => undefined);
+      throw err;
+    }
     status.training = {
       provider: trained.provider,
       jobId: trained.jobId,

@@ -1,5 +1,5 @@
 // The compute port: where training jobs run. `local` runs a child process on the worker host; remote
-// GPU providers (the Windsock job runner, cloud adapters) implement the same four calls. An adapter for
+// GPU providers (the Windsock job runner, cloud adapters) implement the same calls. An adapter for
 // a managed service (SageMaker training jobs, a Kubernetes Job) is one more file implementing them.
 
 /** What a job sees (SageMaker-like): dataset, spec, params and output dir in environment variables. */
@@ -61,6 +61,8 @@ export interface ComputeProvider {
   status(jobId: string): Promise<JobStatus>;
   cancel(jobId: string): Promise<void>;
   outputs(jobId: string): Promise<JobOutputs>;
+  /** Stops every unfinished job submitted under a key with this prefix; returns how many it stopped. */
+  cancelByKeyPrefix(keyPrefix: string): Promise<number>;
 }
 
 export const terminalStates: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeProvider, JobOutputs, JobProgress, JobRequest, JobStatus } from './compute-provider';
 
@@ -107,6 +107,19 @@ export class LocalProvider implements ComputeProvider {
     const deadline = Date.now() + 5000;
     while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     killGroup(pid, 'SIGKILL');
+  }
+
+  async cancelByKeyPrefix(keyPrefix: string): Promise<number> {
+    let stopped = 0;
+    for (const entry of await readdir(this.options.jobsDir).catch(() => [] as string[])) {
+      if (!entry.startsWith('local-')) continue;
+      const spec = await readOptional(path.join(this.jobDir(entry), 'spec.json'));
+      if (!spec || !(JSON.parse(spec) as { idempotencyKey: string }).idempotencyKey.startsWith(keyPrefix)) continue;
+      if ((await this.status(entry)).state !== 'running') continue;
+      await this.cancel(entry);
+      stopped++;
+    }
+    return stopped;
   }
 
   async outputs(jobId: string): Promise<JobOutputs> {

@@ -75,6 +75,13 @@ export class RunnerProvider implements ComputeProvider {
     await this.call('POST', `/v1/jobs/${jobId}/cancel`, { allow404: true });
   }
 
+  async cancelByKeyPrefix(keyPrefix: string): Promise<number> {
+    const { jobs } = (await (await this.call('GET', `/v1/jobs?idempotencyKeyPrefix=${encodeURIComponent(keyPrefix)}`)).json()) as { jobs: RunnerJob[] };
+    const unfinished = jobs.filter((j) => j.state === 'queued' || j.state === 'running');
+    for (const job of unfinished) await this.cancel(job.id);
+    return unfinished.length;
+  }
+
   async outputs(jobId: string): Promise<JobOutputs> {
     const dir = path.join(this.o.workDir, jobId, 'output');
     await mkdir(dir, { recursive: true });

@@ -53,8 +53,11 @@ export interface Harness {
   waitForStage(id: string, stages: string[], timeoutMs?: number): Promise<PipelineStatus & Record<string, any>>;
   /** Starts a breast-cancer pipeline as `as` (dave by default) with a fresh Idempotency-Key; returns its id. */
   submit(body: Record<string, unknown>, key: string, as?: string): Promise<string>;
-  /** Stops the worker (in-flight activities see a worker shutdown) and starts a fresh one. */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the worker (in-flight activities see a worker shutdown) and starts a fresh one, running
+   * `meanwhile` while no worker polls.
+   */
+  restartWorker(meanwhile?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -159,9 +162,10 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     notifications,
     request,
     waitForStage,
-    async restartWorker() {
+    async restartWorker(meanwhile) {
       current.worker.shutdown();
       await current.running;
+      await meanwhile?.();
       current = await startWorker();
     },
     async close() {

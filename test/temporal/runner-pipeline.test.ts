@@ -8,8 +8,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../activities/compute/local-provider';
 import { RunnerProvider } from '../../activities/compute/runner-provider';
+import { WindsockError } from '../../core/windsock-error';
 import { startHarness, type Harness } from './pipeline-harness';
 import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
+
+/** The real runner, with a status read that fails (not retryable) once the job runs: the activity dies, the job does not. */
+class StatusFailsOnceRunning extends RunnerProvider {
+  override async status(jobId: string) {
+    const status = await super.status(jobId);
+    if (((status.progress?.epoch as number | undefined) ?? 0) >= 3) throw new WindsockError('bad_request', `status injected to fail for ${jobId}`);
+    return status;
+  }
+}
 
 // $36 per GPU-hour is a cent a second: a budget of a few cents stops a long job within seconds.
 const PRICE_PER_GPU_HOUR = 36;
@@ -25,7 +35,11 @@ describe('pipelines on the job runner', () => {
     h = await startHarness('runner', {
       adjust: (deps) => ({
         ...deps,
-        compute: { ...deps.compute, runner: new RunnerProvider({ name: 'runner', baseUrl: runner.url, token: runner.token, workDir: path.join(runnerHome, 'worker-side') }) },
+        compute: {
+          ...deps.compute,
+          runner: new RunnerProvider({ name: 'runner', baseUrl: runner.url, token: runner.token, workDir: path.join(runnerHome, 'worker-side') }),
+          'runner-status-fails': new StatusFailsOnceRunning({ name: 'runner-status-fails', baseUrl: runner.url, token: runner.token, workDir: path.join(runnerHome, 'worker-side') }),
+        },
         defaultCompute: 'runner',
       }),
     });
@@ -112,6 +126,32 @@ describe('pipelines on the job runner', () => {
     }
     expect(job.state).toBe('cancelled');
     expect(runnerJobAlive(jobId, job.executions)).toBe(false);
+  });
+
+  it('stops the remote job when the pipeline is cancelled while its worker restarts', async () => {
+    const id = await h.submit({ params: { epochs: 2000 } }, 'runner-cancel-between');
+    const jobId = await trainingAt(id, 5);
+    // The attempt ends with its worker; the cancellation is requested while no worker runs.
+    // (The cancel route reads the pipeline through a query, which needs a worker: cancel directly.)
+    await h.restartWorker(() => h.client.workflow.getHandle(id).cancel().then(() => undefined));
+    const done = await h.waitForStage(id, ['cancelled', 'failed'], 60_000);
+    expect(done.stage).toBe('cancelled');
+    let job = await runner.get(`/v1/jobs/${jobId}`);
+    for (const by = Date.now() + 15_000; job.state === 'running' && Date.now() < by; job = await runner.get(`/v1/jobs/${jobId}`)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(job.state).toBe('cancelled');
+    expect(runnerJobAlive(jobId, job.executions)).toBe(false);
+  });
+
+  it('stops a job that outlives its training activity (the activity failed while the job ran)', async () => {
+    const id = await h.submit({ params: { epochs: 2000 }, compute: 'runner-status-fails' }, 'runner-orphan');
+    const done = await h.waitForStage(id, ['failed', 'awaiting_approval'], 60_000);
+    expect(done.stage).toBe('failed');
+    expect(done.error!.message).toMatch(/status injected to fail/);
+    const [job] = await runner.jobs(id);
+    expect(job!.state).toBe('cancelled');
+    expect(runnerJobAlive(job!.id, job!.executions)).toBe(false);
   });
 
   it('fails the pipeline with the deadline when the job runs past it', async () => {
