@@ -6,17 +6,16 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { EdgeStore } from '../inference/edge-store';
 import type { SketchRow, SketchSink } from '../inference/sketch-recorder';
+import { BUSY_TIMEOUT_MS } from './open-edge-store';
 
 // Plain CommonJS, so that the thread needs no TypeScript loader (tsx, vitest) to start.
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createClient } = require(workerData.clientModule);
-const client = createClient({ url: workerData.url });
 // Another connection on the same file: wait for a writer instead of failing with SQLITE_BUSY.
-const ready = client.execute('PRAGMA busy_timeout = 10000');
+const client = createClient({ url: workerData.url, timeout: workerData.busyTimeoutMs });
 parentPort.on('message', async ({ id, sql, args }) => {
   try {
-    await ready;
     await client.execute({ sql, args });
     parentPort.postMessage({ id });
   } catch (err) {
@@ -43,7 +42,7 @@ export class ThreadedSketchSink implements SketchSink {
     url: string,
   ) {
     const clientModule = createRequire(import.meta.url).resolve('@libsql/client');
-    this.worker = new Worker(workerSource, { eval: true, workerData: { url, clientModule } });
+    this.worker = new Worker(workerSource, { eval: true, workerData: { url, clientModule, busyTimeoutMs: BUSY_TIMEOUT_MS } });
     // Idle, the thread does not keep the process alive; a pending write does (see appendSketches).
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => {
