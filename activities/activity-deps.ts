@@ -19,6 +19,8 @@ export interface ActivityDeps {
   codeVersion: string;
   /** The longest wait between the training activity's polls of its job (it starts at 50 ms and doubles). */
   jobPollMs?: number;
+  /** Relative dataset locations (retraining's fresh data) resolve here; the project root by default. */
+  datasetBaseDir?: string;
   /** How long a compute provider may stay unreachable before a training attempt fails (5 min). */
   computeUnreachableMs?: number;
 }

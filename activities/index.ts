@@ -8,6 +8,7 @@ import { edgeActivities } from './edge-activities';
 import { evaluationActivities } from './evaluation-activities';
 import { notifyActivities } from './notify-activities';
 import { registryActivities } from './registry-activities';
+import { retrainActivities } from './retrain-activities';
 import { trainingActivities } from './training-activities';
 
 export type { ActivityDeps } from './activity-deps';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...registryActivities(deps),
     ...notifyActivities(deps),
     ...edgeActivities(deps),
+    ...retrainActivities(deps),
   });
 }
 

@@ -44,6 +44,18 @@ export const rolloutPlanSchema = z.strictObject({
   policy: canaryPolicySchema.optional(),
 });
 
+/**
+ * Continuous training: where fresh data lands and what a challenger must show. Retraining (by
+ * schedule, drift or by hand) trains on the newest `.csv` under `dataset` (a directory; a file is used
+ * as is) and proceeds to approval only when it passes the gate and beats the champion on the gate's
+ * first (primary) metric by at least `minImprovement` (unless the gate already compares that metric
+ * with the champion); otherwise it ends `not_better` and nothing changes.
+ */
+export const retrainConfigSchema = z.strictObject({
+  dataset: z.string().min(1),
+  minImprovement: z.number().positive().default(1e-6),
+});
+
 export const pipelineTemplateSchema = z.strictObject({
   datasetSpec: datasetSpecSchema,
   job: jobSpecSchema,
@@ -52,8 +64,19 @@ export const pipelineTemplateSchema = z.strictObject({
   holdout: holdoutSchema.prefault({}),
   approvalTimeoutSeconds: z.number().int().min(1).default(7 * 24 * 3600),
   rollout: rolloutPlanSchema.prefault({}),
+  retrain: retrainConfigSchema.optional(),
 });
+
+/** The gate a retraining challenger faces: the model's gate, its primary metric also measured against the champion. */
+export function retrainGate(gate: z.infer<typeof gateSchema>, minImprovement: number): z.infer<typeof gateSchema> {
+  const [primary] = Object.keys(gate);
+  if (primary === undefined) return gate;
+  const t = gate[primary]!;
+  if (t.min_absolute_change !== undefined || t.min_relative_change !== undefined) return gate;
+  return { ...gate, [primary]: { ...t, min_absolute_change: minImprovement } };
+}
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type PipelineTemplate = z.infer<typeof pipelineTemplateSchema>;
+export type RetrainConfig = z.infer<typeof retrainConfigSchema>;
 export type RolloutPlanInput = z.input<typeof rolloutPlanSchema>;

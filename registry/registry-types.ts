@@ -6,6 +6,9 @@ export type VersionStatus = 'pending_approval' | 'approved' | 'rejected' | 'roll
 
 export interface Lineage {
   datasetUri: string;
+  /** For retraining: the location the fresh dataset file was picked from, and what started it. */
+  datasetLocation?: string;
+  retrainSource?: string;
   datasetSha256: string;
   trainSplitUri: string;
   holdoutSplitUri: string;

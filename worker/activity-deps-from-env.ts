@@ -21,6 +21,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     blobs: new LocalBlobStore(env.artifactsDir),
     compute: computeProfilesFromEnv(env, projectRoot),
     defaultCompute: defaultComputeProfile(env),
+    datasetBaseDir: projectRoot,
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK, env.WINDSOCK_WEBHOOK_SECRET),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,

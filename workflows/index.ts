@@ -1,2 +1,3 @@
 export { modelPipeline } from './model-pipeline';
 export { canaryRollout } from './canary-rollout';
+export { retrainModel } from './retrain-model';

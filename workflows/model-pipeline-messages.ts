@@ -19,11 +19,20 @@ export const stages = [
   'succeeded',
   'rejected',
   'rolled_back',
+  'not_better',
   'failed',
   'cancelled',
 ] as const;
 export type Stage = (typeof stages)[number];
-export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected', 'rolled_back', 'failed', 'cancelled']);
+export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected', 'rolled_back', 'not_better', 'failed', 'cancelled']);
+
+/** Why a retraining pipeline runs; its challenger must beat the champion or it ends `not_better`. */
+export interface RetrainCause {
+  source: 'drift' | 'schedule' | 'manual';
+  reason: string;
+  /** The dataset location the fresh file was picked from (lineage). */
+  datasetLocation?: string;
+}
 
 export interface PipelineInput {
   pipelineId: string;
@@ -39,6 +48,8 @@ export interface PipelineInput {
   reminderBeforeSeconds?: number;
   submittedBy: string;
   rollout?: RolloutPlan;
+  /** Set for retraining: a gate failure ends the pipeline as `not_better`, leaving the edge untouched. */
+  retrain?: RetrainCause;
 }
 
 export interface DecisionInput {
@@ -76,6 +87,9 @@ export interface PipelineStatus {
   metrics?: Record<string, number | null>;
   champion?: { version: number; metrics: Record<string, number | null> };
   gate?: GateResult;
+  /** A retrain whose challenger did not beat the champion: both scores on the same fresh holdout. */
+  notBetter?: { challenger: Record<string, number | null>; champion?: { version: number; metrics: Record<string, number | null> }; failedChecks: string[] };
+  retrain?: RetrainCause;
   approval?: ApprovalState;
   rollout?: RolloutStatus;
   promoted?: { version: number; previous: number | null };

@@ -40,7 +40,13 @@ const DAY_SECONDS = 24 * 3600;
 
 export async function modelPipeline(input: PipelineInput): Promise<PipelineStatus> {
   const { runId } = workflowInfo();
-  const status: PipelineStatus = { pipelineId: input.pipelineId, model: input.model, stage: 'validating', submittedBy: input.submittedBy };
+  const status: PipelineStatus = {
+    pipelineId: input.pipelineId,
+    model: input.model,
+    stage: 'validating',
+    submittedBy: input.submittedBy,
+    ...(input.retrain ? { retrain: input.retrain } : {}),
+  };
   let decision: { kind: 'approved' | 'rejected'; principal: string; comment: string } | undefined;
 
   setHandler(statusQuery, () => status);
@@ -133,6 +139,12 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     status.gate = evaluation.gate;
     if (!evaluation.gate.passed) {
       const failed = evaluation.gate.checks.filter((c) => !c.passed).map((c) => c.message);
+      if (input.retrain) {
+        // A challenger that is not better changes nothing: no version, nothing at the edge.
+        status.notBetter = { challenger: evaluation.metrics, champion: evaluation.champion, failedChecks: failed };
+        await enter('not_better', { failedChecks: failed, champion: evaluation.champion?.version ?? null });
+        return status;
+      }
       throw ApplicationFailure.create({ type: 'gate_failed', message: `metric gate failed: ${failed.join('; ')}`, nonRetryable: true });
     }
 
@@ -148,6 +160,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       referenceProfile: evaluation.referenceProfile,
       lineage: {
         datasetUri: input.datasetUri,
+        ...(input.retrain?.datasetLocation ? { datasetLocation: input.retrain.datasetLocation, retrainSource: input.retrain.source } : {}),
         datasetSha256: dataset.sha256,
         trainSplitUri: dataset.trainUri,
         holdoutSplitUri: dataset.holdoutUri,

@@ -11,6 +11,7 @@ import { bearerAuth } from '../bearer-auth';
 import { notFound, onError, requestId } from '../error-envelope';
 import { modelRoutes } from '../routes/models';
 import { pipelineRoutes, type DatasetResolver } from '../routes/pipelines';
+import { retrainRoutes } from '../routes/retraining';
 import type { TemporalGateway } from '../temporal-gateway';
 
 export interface ControlAppDeps {
@@ -32,7 +33,8 @@ export function createControlApp(deps: ControlAppDeps) {
   const v1 = new Hono<ApiEnv>()
     .use(bearerAuth(deps.principals))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
-    .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge }));
+    .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge }))
+    .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }));
 
   const app = new Hono<ApiEnv>()
     .use(requestId)
