@@ -5,6 +5,7 @@ import { parsePrincipals } from '../../core/principals';
 import * as schema from '../../drizzle/edge-schema';
 import { FetchTemporalGateway } from '../fetch-temporal-gateway';
 import { runDriftMonitor } from '../inference/drift-monitor';
+import { temporalRetrainRequester } from '../inference/temporal-retrain-requester';
 import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
 import { EdgeStore, type EdgeDb } from '../inference/edge-store';
 import { createInferenceApp, type InferenceApp } from '../inference/inference-app';
@@ -26,7 +27,7 @@ function edgeFor(env: Env): { app: InferenceApp; store: EdgeStore } {
     defer: (c) => (work) => c.executionCtx.waitUntil(work),
     recording: env.WINDSOCK_RECORDING !== 'off',
     pipelines: {
-      gateway: new FetchTemporalGateway({ baseUrl: env.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY }),
+      gateway: gatewayFor(env),
       taskQueue: env.WINDSOCK_TASK_QUEUE ?? 'windsock-pipelines',
       datasets: new UriDatasetResolver((env.WINDSOCK_DATASET_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
     },
@@ -35,15 +36,22 @@ function edgeFor(env: Env): { app: InferenceApp; store: EdgeStore } {
   return isolate;
 }
 
+function gatewayFor(env: Env): FetchTemporalGateway {
+  return new FetchTemporalGateway({ baseUrl: env.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY });
+}
+
 export default {
   fetch(request, env, ctx) {
     return edgeFor(env).app.app.fetch(request, env, ctx);
   },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
-      runDriftMonitor(edgeFor(env).store, controller.scheduledTime).then((results) => {
+      runDriftMonitor(edgeFor(env).store, controller.scheduledTime, {
+        retrain: temporalRetrainRequester(gatewayFor(env), env.WINDSOCK_TASK_QUEUE ?? 'windsock-pipelines'),
+      }).then((results) => {
         const drifted = results.filter((r) => r.datasetDrift);
-        console.log(`[drift] ${results.length} versions checked, ${drifted.length} drifted`);
+        const retrains = results.filter((r) => r.retrain?.requested);
+        console.log(`[drift] ${results.length} versions checked, ${drifted.length} drifted, ${retrains.length} retrain requests`);
       }),
     );
   },

@@ -4,6 +4,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { computeDrift, driftPolicySchema } from '../../core/drift-report';
+import { retrainPolicySchema } from '../../core/retrain-trigger';
+import { runDriftMonitor, type RetrainRequester } from './drift-monitor';
 import { modelSignatureSchema } from '../../core/model-signature';
 import { pipelineTemplateSchema } from '../../core/pipeline-template';
 import { referenceProfileSchema } from '../../core/reference-profile';
@@ -28,6 +30,8 @@ export interface EdgeAdminDeps {
   catalog: ModelCatalog;
   recorder: SketchRecorder;
   maxArtifactBytes: number;
+  /** Where the drift monitor sends retrain requests; absent when this app has no Temporal gateway. */
+  retrain?: RetrainRequester;
 }
 
 const modelParam = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'not a model name') });
@@ -172,6 +176,26 @@ export function edgeAdminRoutes(deps: EdgeAdminDeps) {
       const { name } = c.req.valid('param');
       await deps.store.setDriftPolicy(name, c.req.valid('json'));
       return c.json({ model: name, driftPolicy: c.req.valid('json') });
+    })
+    .put('/models/:name/retrain-policy', validate('param', modelParam), validate('json', retrainPolicySchema.partial({ drift: true })), async (c) => {
+      // Left out, the drift settings are the model's drift policy, so the stored reports and the
+      // retrain decisions answer the same question.
+      const { name } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const drift = body.drift ?? driftPolicySchema.parse((await deps.store.getDriftPolicy(name)) ?? {});
+      const policy = retrainPolicySchema.parse({ ...body, drift });
+      await deps.store.setRetrainPolicy(name, policy);
+      return c.json({ model: name, retrainPolicy: policy });
+    })
+    .get('/models/:name/retrain-policy', validate('param', modelParam), async (c) => {
+      const { name } = c.req.valid('param');
+      const stored = await deps.store.getRetrainPolicy(name);
+      if (!stored) throw new WindsockError('not_found', `model '${name}' has no retrain policy; PUT one to retrain on drift`);
+      return c.json({ model: name, retrainPolicy: stored.policy, lastTriggeredAt: stored.lastTriggeredAt?.toISOString() ?? null });
+    })
+    .post('/drift-monitor/run', async (c) => {
+      // What the cron does each period, on demand: drift reports, and retrain requests where due.
+      return c.json({ results: await runDriftMonitor(deps.store, Date.now(), { retrain: deps.retrain }) });
     })
     .put('/models/:name/template', validate('param', modelParam), validate('json', pipelineTemplateSchema), async (c) => {
       const { name } = c.req.valid('param');

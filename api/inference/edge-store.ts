@@ -154,6 +154,24 @@ export class EdgeStore {
     return row?.driftPolicy;
   }
 
+  async getRetrainPolicy(modelName: string): Promise<{ policy: unknown; lastTriggeredAt: Date | null } | undefined> {
+    const [row] = await this.db.select().from(schema.modelPolicies).where(eq(schema.modelPolicies.modelName, modelName));
+    return row?.retrainPolicy ? { policy: row.retrainPolicy, lastTriggeredAt: row.retrainTriggeredAt } : undefined;
+  }
+
+  /** A model without a drift policy row gets the default drift policy (`{}`) beside its retrain policy. */
+  async setRetrainPolicy(modelName: string, policy: unknown): Promise<void> {
+    const now = new Date();
+    await this.db
+      .insert(schema.modelPolicies)
+      .values({ modelName, driftPolicy: {}, retrainPolicy: policy, updatedAt: now })
+      .onConflictDoUpdate({ target: schema.modelPolicies.modelName, set: { retrainPolicy: policy, updatedAt: now } });
+  }
+
+  async markRetrainTriggered(modelName: string, at: Date): Promise<void> {
+    await this.db.update(schema.modelPolicies).set({ retrainTriggeredAt: at }).where(eq(schema.modelPolicies.modelName, modelName));
+  }
+
   async setDriftPolicy(modelName: string, policy: unknown): Promise<void> {
     const now = new Date();
     await this.db

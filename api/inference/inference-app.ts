@@ -9,6 +9,7 @@ import { pipelineRoutes, type DatasetResolver } from '../routes/pipelines';
 import type { TemporalGateway } from '../temporal-gateway';
 import { notFound, onError as envelopeError, requestId } from '../error-envelope';
 import { edgeAdminRoutes } from './edge-admin-routes';
+import { temporalRetrainRequester } from './temporal-retrain-requester';
 import type { EdgeStore } from './edge-store';
 import type { InferenceEnv } from './inference-env';
 import { inferenceRoutes, protocolJson, requestIdOf } from './inference-routes';
@@ -54,7 +55,8 @@ export function createInferenceApp(options: InferenceAppOptions): InferenceApp {
   app.route('/v2', inferenceRoutes({ catalog, recorder, clock, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
   app.use('/admin/*', requestId as never);
   app.use('/admin/*', bearerAuth(options.principals) as never);
-  app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes }));
+  const retrain = options.pipelines ? temporalRetrainRequester(options.pipelines.gateway, options.pipelines.taskQueue) : undefined;
+  app.route('/admin', edgeAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes, retrain }));
   if (options.pipelines) {
     const templates = {
       get: async (name: string) => {

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { principalsFromEnv } from '../../config/principals-from-env';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { FetchTemporalGateway } from '../fetch-temporal-gateway';
+import { runDriftMonitor } from '../inference/drift-monitor';
+import { temporalRetrainRequester } from '../inference/temporal-retrain-requester';
 import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
 import { openNodeInferenceApp } from './node-inference-app';
 import { availableExecutionProviders } from './onnxruntime-node-backend';
@@ -21,6 +23,8 @@ const serving = z
     WINDSOCK_RECORDING: z.enum(['on', 'off']).default('on'),
     TEMPORAL_HTTP_URL: z.url().default('http://127.0.0.1:7243'),
     WINDSOCK_DATASET_PREFIXES: z.string().default(''),
+    /** The drift monitor's period (the edge's cron runs it every 5 minutes); 0 turns it off. */
+    WINDSOCK_DRIFT_MONITOR_SECONDS: z.coerce.number().int().min(0).default(300),
     WINDSOCK_ORT_PROVIDERS: z
       .string()
       .default('cpu')
@@ -31,6 +35,7 @@ const serving = z
   })
   .parse(process.env);
 
+const gateway = new FetchTemporalGateway({ baseUrl: serving.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY });
 const inference = await openNodeInferenceApp({
   databaseUrl: serving.WINDSOCK_SERVING_DB_URL ?? `file:${path.join(env.home, 'serving.db')}`,
   authToken: env.WINDSOCK_REGISTRY_AUTH_TOKEN,
@@ -40,7 +45,7 @@ const inference = await openNodeInferenceApp({
   recording: serving.WINDSOCK_RECORDING === 'on',
   executionProviders: serving.WINDSOCK_ORT_PROVIDERS,
   pipelines: {
-    gateway: new FetchTemporalGateway({ baseUrl: serving.TEMPORAL_HTTP_URL, namespace: env.TEMPORAL_NAMESPACE, apiKey: env.TEMPORAL_API_KEY }),
+    gateway,
     taskQueue: env.WINDSOCK_TASK_QUEUE,
     datasets: new UriDatasetResolver(serving.WINDSOCK_DATASET_PREFIXES.split(',').map((p) => p.trim()).filter(Boolean)),
   },
@@ -50,8 +55,24 @@ const server = serve({ fetch: inference.app.fetch, hostname: serving.WINDSOCK_SE
   console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node on ${serving.WINDSOCK_ORT_PROVIDERS.join(', ')}, recording ${serving.WINDSOCK_RECORDING})`);
 });
 
+// The edge runs the drift monitor from its cron; here a timer does (several replicas may each run it:
+// the retrain workflow folds their requests into one pipeline).
+const retrain = temporalRetrainRequester(gateway, env.WINDSOCK_TASK_QUEUE);
+const monitor =
+  serving.WINDSOCK_DRIFT_MONITOR_SECONDS > 0
+    ? setInterval(() => {
+        runDriftMonitor(inference.store, Date.now(), { retrain })
+          .then((results) => {
+            const retrains = results.filter((r) => r.retrain?.requested);
+            if (retrains.length) console.log(`[drift] retrain requested for ${retrains.map((r) => r.model).join(', ')}`);
+          })
+          .catch((err) => console.error('[drift] monitor run failed:', err));
+      }, serving.WINDSOCK_DRIFT_MONITOR_SECONDS * 1000)
+    : undefined;
+
 // Nothing acknowledged is lost on shutdown: pending recordings finish and the batch is written.
 const shutdown = async () => {
+  clearInterval(monitor);
   server.close();
   await inference.close();
   process.exit(0);

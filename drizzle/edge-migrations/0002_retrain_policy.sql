@@ -1,0 +1,2 @@
+ALTER TABLE `model_policies` ADD `retrain_policy` text;--> statement-breakpoint
+ALTER TABLE `model_policies` ADD `retrain_triggered_at` integer;
