@@ -1,14 +1,33 @@
-// Retraining's one activity: the pipeline input for a retrain of a model, from its template, with the
-// newest file under its retrain dataset location and a gate that asks the challenger to beat the champion.
+// Retraining's activities: the pipeline input for a retrain of a model, from its template, with the
+// newest file under its retrain dataset location and a gate that asks the challenger to beat the
+// champion; and a retrain request into retrain:<model> (what a schedule's tick does).
+import { Context } from '@temporalio/activity';
 import { newestDataset } from '../artifacts/fresh-dataset';
 import { retrainGate, rolloutPlanSchema } from '../core/pipeline-template';
 import { WindsockError } from '../core/windsock-error';
 import type { PipelineInput } from '../workflows/model-pipeline-messages';
-import type { RetrainRequest } from '../workflows/retrain-model-messages';
+import { retrainRequestedSignal, retrainWorkflowId, type RetrainRequest } from '../workflows/retrain-model-messages';
 import type { ActivityDeps } from './activity-deps';
 
 export function retrainActivities(deps: ActivityDeps) {
   return {
+    /**
+     * Signal-with-start of retrain:<model> on this activity's task queue, through the worker's client:
+     * the request starts a retrain or is folded into the one running.
+     */
+    async requestRetrain(input: { model: string } & RetrainRequest): Promise<{ workflowId: string; runId: string }> {
+      const { model, ...request } = input;
+      const context = Context.current();
+      const handle = await context.client.workflow.signalWithStart('retrainModel', {
+        workflowId: retrainWorkflowId(model),
+        taskQueue: context.info.taskQueue,
+        args: [{ model }],
+        signal: retrainRequestedSignal,
+        signalArgs: [request],
+      });
+      return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+    },
+
     async prepareRetrain(input: { model: string; pipelineId: string; cause: RetrainRequest }): Promise<PipelineInput> {
       const model = await deps.registry.getModel(input.model);
       if (!model) throw new WindsockError('not_found', `no model '${input.model}' to retrain`);

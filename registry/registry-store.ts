@@ -3,9 +3,9 @@
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
 import { WindsockError } from '../core/windsock-error';
 import type { PipelineTemplate } from '../core/pipeline-template';
-import { aliases, approvals, auditEvents, models, modelVersions } from '../drizzle/schema';
+import { aliases, approvals, auditEvents, models, modelVersions, retrainSchedules } from '../drizzle/schema';
 import type { RegistryDb } from './open-registry';
-import type { AuditEvent, Model, ModelVersion, NewVersion, VersionStatus } from './registry-types';
+import type { AuditEvent, Model, ModelVersion, NewVersion, RetrainSchedule, VersionStatus } from './registry-types';
 
 export const CHAMPION = 'champion';
 
@@ -212,6 +212,40 @@ export class RegistryStore {
   /** Appends an audit event; the same dedupe key twice writes one row. */
   async appendAudit(event: AuditEvent): Promise<void> {
     await this.db.insert(auditEvents).values(auditRow(event)).onConflictDoNothing();
+  }
+
+  /** Stores a new retraining schedule; `false` when the model already has one with this id. */
+  async insertRetrainSchedule(schedule: RetrainSchedule): Promise<boolean> {
+    const inserted = await this.db.insert(retrainSchedules).values(schedule).onConflictDoNothing().returning({ id: retrainSchedules.id });
+    return inserted.length > 0;
+  }
+
+  async getRetrainSchedule(modelName: string, id: string): Promise<RetrainSchedule | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(retrainSchedules)
+      .where(and(eq(retrainSchedules.modelName, modelName), eq(retrainSchedules.id, id)));
+    return row;
+  }
+
+  /** A model's schedules, or every model's when no model is named (reconciliation at start). */
+  async listRetrainSchedules(modelName?: string): Promise<RetrainSchedule[]> {
+    return this.db
+      .select()
+      .from(retrainSchedules)
+      .where(modelName === undefined ? sql`1 = 1` : eq(retrainSchedules.modelName, modelName))
+      .orderBy(asc(retrainSchedules.modelName), asc(retrainSchedules.id));
+  }
+
+  async setRetrainSchedulePaused(modelName: string, id: string, paused: boolean, reason: string | null, by: string): Promise<void> {
+    await this.db
+      .update(retrainSchedules)
+      .set({ paused, pauseReason: paused ? reason : null, updatedBy: by, updatedAt: new Date() })
+      .where(and(eq(retrainSchedules.modelName, modelName), eq(retrainSchedules.id, id)));
+  }
+
+  async deleteRetrainSchedule(modelName: string, id: string): Promise<void> {
+    await this.db.delete(retrainSchedules).where(and(eq(retrainSchedules.modelName, modelName), eq(retrainSchedules.id, id)));
   }
 
   async listAudit(filter: { modelName?: string; pipelineId?: string; limit?: number } = {}) {

@@ -66,3 +66,20 @@ export interface AuditEvent {
   pipelineId?: string;
   details?: Record<string, unknown>;
 }
+
+/** A retraining schedule as stored in the registry (exactly one of `cron` and `everySeconds`). */
+export interface RetrainSchedule {
+  modelName: string;
+  id: string;
+  cron: string | null;
+  everySeconds: number | null;
+  paused: boolean;
+  pauseReason: string | null;
+  catchupWindowSeconds: number;
+  overlap: 'skip' | 'buffer_one';
+  note: string;
+  createdBy: string;
+  createdAt: Date;
+  updatedBy: string;
+  updatedAt: Date;
+}

@@ -1,3 +1,4 @@
 export { modelPipeline } from './model-pipeline';
 export { canaryRollout } from './canary-rollout';
 export { retrainModel } from './retrain-model';
+export { scheduledRetrain } from './scheduled-retrain';

@@ -11,11 +11,15 @@ import { bearerAuth } from '../bearer-auth';
 import { notFound, onError, requestId } from '../error-envelope';
 import { modelRoutes } from '../routes/models';
 import { pipelineRoutes, type DatasetResolver } from '../routes/pipelines';
+import { retrainScheduleRoutes } from '../routes/retrain-schedules';
 import { retrainRoutes } from '../routes/retraining';
 import type { TemporalGateway } from '../temporal-gateway';
+import type { RetrainScheduleGateway } from './retrain-schedule-gateway';
 
 export interface ControlAppDeps {
   gateway: TemporalGateway;
+  /** Retraining schedules as Temporal Schedules (the control API's own: gRPC only). */
+  schedules: RetrainScheduleGateway;
   registry: RegistryStore;
   blobs: BlobStore;
   edge?: EdgeClient;
@@ -34,7 +38,8 @@ export function createControlApp(deps: ControlAppDeps) {
     .use(bearerAuth(deps.principals))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge }))
-    .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }));
+    .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
+    .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }));
 
   const app = new Hono<ApiEnv>()
     .use(requestId)

@@ -11,7 +11,9 @@ import { RegistryStore } from '../../registry/registry-store';
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import { createControlApp } from './control-app';
 import { FileDatasetResolver } from './file-dataset-resolver';
+import { GrpcRetrainScheduleGateway } from './grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from './grpc-temporal-gateway';
+import { reconcileSchedules } from './reconcile-schedules';
 
 const env = loadWindsockEnv();
 const { principals } = principalsFromEnv(env);
@@ -19,9 +21,16 @@ const { db, client: registryClient } = await openRegistry(env.registryUrl, env.W
 const connection = await Connection.connect(temporalConnectionOptions(env));
 const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 
+const registry = new RegistryStore(db);
+const schedules = new GrpcRetrainScheduleGateway(client);
+const reconciled = await reconcileSchedules({ registry, schedules, taskQueue: env.WINDSOCK_TASK_QUEUE });
+if (reconciled.created.length) console.log(`[api] recreated retraining schedules missing from Temporal: ${reconciled.created.join(', ')}`);
+for (const { schedule, error } of reconciled.failed) console.error(`[api] could not recreate retraining schedule ${schedule}: ${error}`);
+
 const app = createControlApp({
   gateway: new GrpcTemporalGateway(client),
-  registry: new RegistryStore(db),
+  schedules,
+  registry,
   blobs: new LocalBlobStore(env.artifactsDir),
   edge: env.WINDSOCK_EDGE_URL
     ? new EdgeClient({

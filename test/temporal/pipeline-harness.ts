@@ -12,6 +12,7 @@ import type { EdgeClient } from '../../activities/edge-client';
 import type { Notification } from '../../activities/notifier';
 import { createControlApp } from '../../api/control/control-app';
 import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
+import { GrpcRetrainScheduleGateway } from '../../api/control/grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from '../../api/control/grpc-temporal-gateway';
 import { FetchTemporalGateway } from '../../api/fetch-temporal-gateway';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
@@ -110,6 +111,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
       options.gateway === 'http'
         ? new FetchTemporalGateway({ baseUrl: options.temporal?.httpAddress ?? inject('temporalHttpAddress'), namespace: 'default' })
         : new GrpcTemporalGateway(client),
+    schedules: new GrpcRetrainScheduleGateway(client),
     registry,
     blobs: deps.blobs,
     edge: options.edge,
