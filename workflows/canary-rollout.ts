@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import { notifyInBackground } from './deliver-notification';
 import { canaryPolicySchema, decideCanary, type CanaryDecision } from '../core/canary-decision';
 import {
   abortRolloutSignal,
@@ -89,8 +90,22 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
     status.outcome = { result, reason };
     status.stage = result;
     await audit(`rollout.${result}`, { reason, stableVersion: stable });
+    if (result === 'rolled_back') await notifyRolledBack(reason);
     return status;
   };
+  const notifyRolledBack = (reason: string) =>
+    notifyInBackground(
+      {
+        kind: 'rollout_rolled_back',
+        pipelineId: input.pipelineId,
+        model: input.model,
+        version: input.version,
+        stableVersion: stable,
+        reason,
+        message: `version ${input.version} of ${input.model} was rolled back: ${reason}`,
+      },
+      `${input.pipelineId}-v${input.version}`,
+    );
 
   // The first version of a model has nothing to compare with: it was health-checked when published.
   if (stable === null || input.strategy === 'all_at_once') {
@@ -153,6 +168,7 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
       status.stage = 'rolled_back';
       status.outcome = { result: 'rolled_back', reason: `rollout stopped: ${(err as Error).message}` };
       await audit('rollout.rolled_back', { reason: status.outcome.reason });
+      await notifyRolledBack(status.outcome.reason);
     });
     throw err;
   }

@@ -2,3 +2,4 @@ export { modelPipeline } from './model-pipeline';
 export { canaryRollout } from './canary-rollout';
 export { retrainModel } from './retrain-model';
 export { scheduledRetrain } from './scheduled-retrain';
+export { deliverNotification } from './deliver-notification';

@@ -22,6 +22,7 @@ import {
   type Stage,
 } from './model-pipeline-messages';
 import { canaryRollout } from './canary-rollout';
+import { notifyInBackground } from './deliver-notification';
 import { rolloutWorkflowId } from './canary-rollout-messages';
 
 type Activities = activities.Activities;
@@ -240,6 +241,18 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     const message = cause instanceof Error ? cause.message : String(cause);
     status.error = { code, message };
     await enter('failed', { error: status.error });
+    await notifyInBackground(
+      {
+        kind: 'pipeline_failed',
+        pipelineId: input.pipelineId,
+        runId,
+        model: input.model,
+        ...(status.version !== undefined ? { version: status.version } : {}),
+        error: status.error,
+        message: `pipeline ${input.pipelineId} for ${input.model} failed: ${message}`,
+      },
+      `${input.pipelineId}-${runId.slice(0, 8)}`,
+    );
     throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
   }
 }

@@ -5,6 +5,7 @@
 // the cooldown starts the next round (continue-as-new) once the cooldown wait ends.
 import { condition, continueAsNew, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import { notifyInBackground } from './deliver-notification';
 import { modelPipeline } from './model-pipeline';
 import { retrainRequestedSignal, retrainStatusQuery, type RetrainInput, type RetrainRequest, type RetrainStatus } from './retrain-model-messages';
 
@@ -36,6 +37,22 @@ export async function retrainModel(input: RetrainInput, carried: RetrainRequest[
   // The API's pipeline id shape (<name>-<16 hex>), from the run id: one pipeline per run.
   const pipelineId = `${input.model}-retrain-${workflowInfo().runId.replace(/-/g, '').slice(0, 16)}`;
   status.pipelineId = pipelineId;
+  if (cause.source === 'drift') {
+    const d = (cause.details ?? {}) as { version?: number; windowEnd?: string; driftShare?: number; driftedFeatures?: string[] };
+    await notifyInBackground(
+      {
+        kind: 'drift_detected',
+        model: input.model,
+        version: d.version ?? 0,
+        windowEnd: d.windowEnd ?? '',
+        driftShare: d.driftShare ?? 0,
+        driftedFeatures: d.driftedFeatures ?? [],
+        pipelineId,
+        message: `drift on ${input.model}: ${cause.reason}; retraining as ${pipelineId}`,
+      },
+      `${input.model}-${pipelineId.slice(-16)}`,
+    );
+  }
   const pipelineInput = await quick.prepareRetrain({ model: input.model, pipelineId, cause });
   const result = await executeChild(modelPipeline, { workflowId: pipelineId, args: [pipelineInput] });
   status.outcome = result.stage;

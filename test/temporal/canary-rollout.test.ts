@@ -95,6 +95,8 @@ describe('canary rollout', () => {
     const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
     expect(done.stage, JSON.stringify(done.rollout?.analyses)).toBe('rolled_back');
     expect(done.rollout!.outcome!.reason).toMatch(/predict/i);
+    const notice = await h.waitForNotification((n) => n.kind === 'rollout_rolled_back' && n.pipelineId === id);
+    expect(notice).toMatchObject({ model: 'breast-cancer', version: 3, stableVersion: 2 });
     expect((await edge.getTraffic('breast-cancer'))!.weights).toMatchObject({ '2': 100, '3': 0 });
     expect(await champion()).toBe(2);
     expect(await h.registry.requireVersion('breast-cancer', 3)).toMatchObject({ status: 'rolled_back' });

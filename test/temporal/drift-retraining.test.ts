@@ -16,7 +16,8 @@ import fixture from '../fixtures/breast-cancer-serving.json';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
-const MODEL = 'breast-cancer';
+// Its own model name: retrain:<model> is one workflow id on the dev server the test files share.
+const MODEL = 'bc-drift';
 const fixtureModel = path.join(projectRoot, 'test/fixtures/breast-cancer-mlp.onnx');
 const admin = (init: RequestInit = {}) => ({ ...init, headers: { authorization: `Bearer ${servingAdminToken}`, 'content-type': 'application/json', ...init.headers } });
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   serving = await startNodeServingApp({
     pipelines: { gateway: new FetchTemporalGateway({ baseUrl: inject('temporalHttpAddress'), namespace: 'default' }), taskQueue: h.taskQueue, datasets: new UriDatasetResolver([]) },
   });
-  const template = (await h.registry.getModel(MODEL))!.template;
+  const template = (await h.registry.getModel('breast-cancer'))!.template;
   await h.registry.upsertModel(MODEL, pipelineTemplateSchema.parse({ ...template, retrain: { dataset: freshData } }), 'drift test', 'test');
 });
 afterAll(async () => {
@@ -62,7 +63,7 @@ afterAll(async () => {
 
 describe('drift-triggered retraining', () => {
   it('serves a champion with a retrain policy', async () => {
-    const id = await h.submit({ job: { command: ['python', 'jobs/instant/emit_model.py'] }, params: { model_path: fixtureModel }, rollout: { strategy: 'all_at_once' } }, 'drift-champion', 'root');
+    const id = await h.submit({ model: MODEL, job: { command: ['python', 'jobs/instant/emit_model.py'] }, params: { model_path: fixtureModel }, rollout: { strategy: 'all_at_once' } }, 'drift-champion', 'root');
     expect((await h.waitForStage(id, ['awaiting_approval', 'failed'])).stage).toBe('awaiting_approval');
     await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} });
     expect((await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed'])).stage).toBe('succeeded');
@@ -100,6 +101,9 @@ describe('drift-triggered retraining', () => {
     expect(status!.coalesced).toBe(requested.length - 1);
     const waiting = await h.waitForStage(status!.pipelineId!, ['awaiting_approval', 'not_better', 'failed'], 120_000);
     expect(waiting.retrain).toMatchObject({ source: 'drift', datasetLocation: freshData });
+    const drift = await h.waitForNotification((n) => n.kind === 'drift_detected');
+    expect(drift).toMatchObject({ model: MODEL, version: 1, pipelineId: status!.pipelineId });
+    expect((drift as { driftedFeatures: string[] }).driftedFeatures.length).toBeGreaterThan(0);
 
     // One retrain workflow run, one pipeline.
     const runsOfRetrain = [];

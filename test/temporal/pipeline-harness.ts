@@ -52,6 +52,8 @@ export interface Harness {
   request(method: string, url: string, options?: { as?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   /** Waits until the pipeline reaches one of the stages and, for final stages, its workflow has closed. */
   waitForStage(id: string, stages: string[], timeoutMs?: number): Promise<PipelineStatus & Record<string, any>>;
+  /** Waits for a notification (delivered by its own background workflow) that matches. */
+  waitForNotification(match: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
   /** Starts a breast-cancer pipeline as `as` (dave by default) with a fresh Idempotency-Key; returns its id. */
   submit(body: Record<string, unknown>, key: string, as?: string): Promise<string>;
   /**
@@ -154,10 +156,20 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     return res.body.pipelineId as string;
   };
 
+  const waitForNotification: Harness['waitForNotification'] = async (match, timeoutMs = 30_000) => {
+    for (const by = Date.now() + timeoutMs; Date.now() < by; ) {
+      const found = notifications.find(match);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no matching notification within ${timeoutMs} ms; got ${JSON.stringify(notifications.map((n) => n.kind))}`);
+  };
+
   return {
     home,
     taskQueue,
     submit,
+    waitForNotification,
     registry,
     deps,
     client,

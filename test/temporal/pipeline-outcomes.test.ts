@@ -59,6 +59,8 @@ describe('pipeline outcomes', () => {
     expect(done.stage).toBe('failed');
     expect(done.error!.code).toBe('gate_failed');
     expect(done.error!.message).toMatch(/metric gate failed: .*(roc_auc|f1)/);
+    const failed = await h.waitForNotification((n) => n.kind === 'pipeline_failed' && n.pipelineId === id);
+    expect(failed).toMatchObject({ model: 'breast-cancer', error: { code: 'gate_failed' } });
     expect(done.gate!.passed).toBe(false);
     expect(done.temporal.status).toBe('FAILED');
     expect(await h.registry.listVersions('breast-cancer')).toHaveLength(before);

@@ -14,7 +14,8 @@ import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-
 import { sendTraffic } from './edge-traffic';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
-const MODEL = 'breast-cancer';
+// Its own model name: retrain:<model> is one workflow id on the dev server the test files share.
+const MODEL = 'bc-continuous';
 // The weak champion and the retrained one predict very different class mixes (that is the point of
 // retraining it), so the canary judges errors and latency here, not the class mix.
 const testPolicy = { minRequests: 40, maxExtensions: 8, maxPredictionDivergence: 1, maxLatencyRatio: 4, minLatencyDeltaMs: 50 };
@@ -62,7 +63,7 @@ beforeAll(async () => {
   serving = await startNodeServingApp();
   edge = new EdgeClient({ baseUrl: 'http://edge.test', token: servingAdminToken, fetch: serving.fetch });
   h = await startHarness('retrain', { edge, gateway: 'http' });
-  baseTemplate = (await h.registry.getModel(MODEL))!.template;
+  baseTemplate = (await h.registry.getModel('breast-cancer'))!.template;
   freshData = mkdtempSync(path.join(os.tmpdir(), 'windsock-fresh-'));
   copyFileSync(path.join(projectRoot, exampleDataset), path.join(freshData, 'batch-0001.csv'));
 });
@@ -86,13 +87,13 @@ describe('retraining', () => {
 
   it('puts a first champion at the edge (a weak model: two epochs)', async () => {
     await setTemplate({ epochs: 2, lr: 0.001, hidden: 4, seed: 42 });
-    const id = await h.submit({ rollout: fastRollout, gate: {} }, 'weak-champion');
+    const id = await h.submit({ model: MODEL, rollout: fastRollout, gate: {} }, 'weak-champion');
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
     expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
     await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} });
     expect((await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed'])).stage).toBe('succeeded');
     expect((await edge.getTraffic(MODEL))!.weights).toEqual({ '1': 100 });
-    traffic = sendTraffic(serving.fetch);
+    traffic = sendTraffic(serving.fetch, MODEL);
   });
 
   it('ends a challenger that is no better as not_better, registering nothing and leaving the edge alone', async () => {
