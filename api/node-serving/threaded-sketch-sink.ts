@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { EdgeStore } from '../inference/edge-store';
 import type { SketchRow, SketchSink } from '../inference/sketch-recorder';
-import { BUSY_TIMEOUT_MS } from './open-edge-store';
+import { BUSY_TIMEOUT_MS } from '../../registry/open-libsql-client';
 
 // Plain CommonJS, so that the thread needs no TypeScript loader (tsx, vitest) to start.
 const workerSource = `
