@@ -124,6 +124,12 @@ export function trainingActivities(deps: ActivityDeps) {
       let jobId: string | undefined = previous?.jobId;
       jobId ??= await submit();
       ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+      // A new job in place of one that is gone; it resumes from the shared checkpoints.
+      const replaceJob = async () => {
+        jobs++;
+        jobId = await submit();
+        ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+      };
 
       try {
         for (let round = 0; ; round++) {
@@ -132,20 +138,16 @@ export function trainingActivities(deps: ActivityDeps) {
             status = await patiently(() => provider.status(jobId!));
           } catch (err) {
             if (err instanceof WindsockError && err.code === 'not_found' && jobs <= MAX_REPLACEMENTS) {
-              // The provider forgot the job (a runner replaced by an empty one): start it again.
-              jobs++;
-              jobId = await submit();
-              ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+              // The provider forgot the job (a runner replaced by an empty one).
+              await replaceJob();
               continue;
             }
             throw err;
           }
           ctx.heartbeat({ jobId, jobs, progress: status.progress, costUsd: status.costUsd } satisfies TrainingHeartbeat);
           if (status.state === 'failed' && status.reason === 'lost' && jobs <= MAX_REPLACEMENTS) {
-            // The job's host died under it: a new job resumes from the shared checkpoints.
-            jobs++;
-            jobId = await submit();
-            ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+            // The job's host died under it.
+            await replaceJob();
             continue;
           }
           if (terminalStates.has(status.state)) {

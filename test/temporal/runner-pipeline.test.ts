@@ -119,13 +119,7 @@ describe('pipelines on the job runner', () => {
     expect((await h.request('POST', `/v1/pipelines/${id}/cancel`, { as: 'dave' })).status).toBe(202);
     const done = await h.waitForStage(id, ['cancelled', 'failed'], 60_000);
     expect(done.stage).toBe('cancelled');
-    // The workflow does not wait for the activity's cleanup; the runner job stops within seconds.
-    let job = await runner.get(`/v1/jobs/${jobId}`);
-    for (const by = Date.now() + 15_000; job.state === 'running' && Date.now() < by; job = await runner.get(`/v1/jobs/${jobId}`)) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(job.state).toBe('cancelled');
-    expect(runnerJobAlive(jobId, job.executions)).toBe(false);
+    await expectJobStopped(jobId);
   });
 
   it('stops the remote job when the pipeline is cancelled while its worker restarts', async () => {
@@ -136,12 +130,7 @@ describe('pipelines on the job runner', () => {
     await h.restartWorker(() => h.client.workflow.getHandle(id).cancel().then(() => undefined));
     const done = await h.waitForStage(id, ['cancelled', 'failed'], 60_000);
     expect(done.stage).toBe('cancelled');
-    let job = await runner.get(`/v1/jobs/${jobId}`);
-    for (const by = Date.now() + 15_000; job.state === 'running' && Date.now() < by; job = await runner.get(`/v1/jobs/${jobId}`)) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(job.state).toBe('cancelled');
-    expect(runnerJobAlive(jobId, job.executions)).toBe(false);
+    await expectJobStopped(jobId);
   });
 
   it('stops a job that outlives its training activity (the activity failed while the job ran)', async () => {
@@ -184,6 +173,16 @@ describe('pipelines on the job runner', () => {
     expect(done.error!.code).toBe('job_failed');
     expect(done.error!.message).toMatch(/exited with code 2: .*parameter lr must be > 0/s);
   });
+
+  /** The workflow does not wait for the activity's cleanup: the runner job stops within seconds. */
+  async function expectJobStopped(jobId: string): Promise<void> {
+    let job = await runner.get(`/v1/jobs/${jobId}`);
+    for (const by = Date.now() + 15_000; job.state === 'running' && Date.now() < by; job = await runner.get(`/v1/jobs/${jobId}`)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(job.state).toBe('cancelled');
+    expect(runnerJobAlive(jobId, job.executions)).toBe(false);
+  }
 
   function runnerJobAlive(jobId: string, executions: number): boolean {
     return runner.executionPids(jobId, executions).some(isAlive);
