@@ -9,6 +9,8 @@ import { EdgeClient } from '../../activities/edge-client';
 import { formatPrincipals } from '../../core/principals';
 import { startWranglerDev, type WranglerDev } from '../../scripts/wrangler-dev';
 import { projectRoot } from '../../worker/activity-deps-from-env';
+import { retrainWorkflowId, type RetrainStatus } from '../../workflows/retrain-model-messages';
+import fixture from '../fixtures/breast-cancer-serving.json';
 import { sendTraffic } from './edge-traffic';
 import { principals, startHarness, type Harness } from './pipeline-harness';
 
@@ -21,16 +23,18 @@ const instant = (model: string) => ({ job: { command: ['python', 'jobs/instant/e
 const rollout = { steps: [10, 100], bakeSeconds: 2, policy: { minRequests: 20, maxExtensions: 15, predictionDivergencePValue: 0.001, maxLatencyRatio: 4, minLatencyDeltaMs: 50 } };
 
 beforeAll(async () => {
+  // The harness first: the edge sends retrain requests to the harness's task queue.
+  const port = await freePort();
+  edge = new EdgeClient({ baseUrl: `http://127.0.0.1:${port}`, token: principals.find((p) => p.name === 'root')!.token });
+  h = await startHarness('workerd-rollout', { edge });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'windsock-wrangler-'));
   edgeServer = await startWranglerDev({
-    port: await freePort(),
+    port,
     persistTo: path.join(dir, 'state'),
     varsFile: path.join(dir, 'edge.vars'),
-    vars: { WINDSOCK_TOKENS: formatPrincipals(principals), TEMPORAL_HTTP_URL: inject('temporalHttpAddress') },
+    vars: { WINDSOCK_TOKENS: formatPrincipals(principals), TEMPORAL_HTTP_URL: inject('temporalHttpAddress'), WINDSOCK_TASK_QUEUE: h.taskQueue },
     stdio: 'ignore',
   });
-  edge = new EdgeClient({ baseUrl: edgeServer.url, token: principals.find((p) => p.name === 'root')!.token });
-  h = await startHarness('workerd-rollout', { edge });
 }, 240_000);
 afterAll(async () => {
   await h?.close();
@@ -65,3 +69,46 @@ it('publishes to workerd, canaries a good version to all traffic and rolls back 
     expect(await traffic.stop()).toBeGreaterThan(0);
   }
 });
+
+it('starts one retraining pipeline when workerd sees drift, however many monitor runs fire at once', async () => {
+  // Its own model: retrain:<model> is one workflow id on the dev server the test files share.
+  const model = 'bc-workerd';
+  const template = (await h.registry.getModel('breast-cancer'))!.template;
+  await h.registry.upsertModel(model, { ...template, retrain: { dataset: 'examples/breast-cancer/data/', minImprovement: 1e-6 } }, 'workerd drift test', 'test');
+  const champion = await approved({ model, ...instant('breast-cancer-mlp.onnx') }, 'drift-champion');
+  expect((await h.waitForStage(champion, ['succeeded', 'rolled_back', 'failed'])).stage).toBe('succeeded');
+
+  const admin = { authorization: `Bearer ${principals.find((p) => p.name === 'root')!.token}`, 'content-type': 'application/json' };
+  const put = await fetch(`${edgeServer.url}/admin/models/${model}/retrain-policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ minSamples: 300, cooldown: '1h' }) });
+  expect(put.status).toBe(200);
+  const rows = fixture.shiftedRows;
+  for (let n = 0; n < 10; n++) {
+    const res = await fetch(`${edgeServer.url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [rows.length, 30], data: rows.flat() }] }),
+    });
+    expect(res.status).toBe(200);
+  }
+  await fetch(`${edgeServer.url}/admin/flush`, { method: 'POST', headers: admin });
+  const runs = await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const res = await fetch(`${edgeServer.url}/admin/drift-monitor/run`, { method: 'POST', headers: admin });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { results: Array<{ model: string; retrain?: { requested?: boolean } }> }).results.find((r) => r.model === model);
+    }),
+  );
+  expect(runs.filter((r) => r?.retrain?.requested).length).toBeGreaterThanOrEqual(1);
+
+  const handle = h.client.workflow.getHandle(retrainWorkflowId(model));
+  let status: RetrainStatus | undefined;
+  for (const by = Date.now() + 60_000; !status?.pipelineId && Date.now() < by; ) {
+    status = await handle.query<RetrainStatus>('retrainStatus').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(status).toMatchObject({ cause: { source: 'drift', requestedBy: 'drift-monitor' } });
+  const retrains = [];
+  for await (const w of h.client.workflow.list({ query: `WorkflowId = '${retrainWorkflowId(model)}'` })) retrains.push(w);
+  expect(retrains).toHaveLength(1);
+  await handle.cancel();
+}, 240_000);
