@@ -48,7 +48,12 @@ export function retrainActivities(deps: ActivityDeps) {
         approvalTimeoutSeconds: template.approvalTimeoutSeconds,
         submittedBy: `windsock-retrain (${input.cause.source}: ${input.cause.requestedBy})`,
         rollout: deps.edge ? rolloutPlanSchema.parse(template.rollout) : undefined,
-        retrain: { source: input.cause.source, reason: input.cause.reason, datasetLocation: template.retrain.dataset },
+        retrain: {
+          source: input.cause.source,
+          reason: input.cause.reason,
+          datasetLocation: template.retrain.dataset,
+          ...(template.retrain.autoApprove ? { autoApprove: true } : {}),
+        },
       };
     },
   };

@@ -54,6 +54,12 @@ export const rolloutPlanSchema = z.strictObject({
 export const retrainConfigSchema = z.strictObject({
   dataset: z.string().min(1),
   minImprovement: z.number().positive().default(1e-6),
+  /**
+   * A retrained challenger that beats an approved champion skips the human approval (audited as
+   * approval.auto_approved) and goes straight to its rollout. Off by default; a model with no
+   * champion yet always waits for a person.
+   */
+  autoApprove: z.boolean().default(false),
 });
 
 export const pipelineTemplateSchema = z.strictObject({

@@ -52,6 +52,8 @@ export async function startRunnerProcess(options: { home: string; env?: Record<s
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const started = child;
+      // A test that fails before its cleanup must not leave a runner behind.
+      process.once('exit', () => started.kill('SIGKILL'));
       await new Promise<void>((resolve, reject) => {
         const onData = (chunk: Buffer) => {
           output += chunk.toString();

@@ -32,6 +32,8 @@ export interface RetrainCause {
   reason: string;
   /** The dataset location the fresh file was picked from (lineage). */
   datasetLocation?: string;
+  /** Skip the human approval when the challenger beat an approved champion (template.retrain.autoApprove). */
+  autoApprove?: boolean;
 }
 
 export interface PipelineInput {

@@ -181,7 +181,13 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     });
     status.version = registered.version;
 
-    const outcome = await awaitApproval(input, status, () => decision, () => enter('awaiting_approval'));
+    // A retrain that beat an approved champion may skip the person, when its template says so.
+    const champion = evaluation.champion;
+    const outcome =
+      input.retrain?.autoApprove && champion
+        ? { kind: 'approved' as const, principal: 'windsock-retrain (auto-approved)', comment: `auto-approved: beat champion v${champion.version} on fresh data` }
+        : await awaitApproval(input, status, () => decision, () => enter('awaiting_approval'));
+    if (input.retrain?.autoApprove && champion) await audit('approval.auto_approved', { champion: champion.version, metrics: evaluation.metrics });
 
     if (outcome.kind !== 'approved') {
       await quick.recordDecision({

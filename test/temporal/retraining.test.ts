@@ -29,9 +29,21 @@ let traffic: { stop(): Promise<number> } | undefined;
 let baseTemplate: PipelineTemplate;
 
 /** Points the model's retraining at the fresh-data directory, with these hyperparameters. */
-async function setTemplate(params: Record<string, unknown>): Promise<void> {
-  const template = pipelineTemplateSchema.parse({ ...baseTemplate, params, rollout: fastRollout, retrain: { dataset: freshData } });
-  await h.registry.upsertModel(MODEL, template, 'retraining test', 'test');
+async function setTemplate(params: Record<string, unknown>, model = MODEL, retrain: Record<string, unknown> = {}): Promise<void> {
+  const template = pipelineTemplateSchema.parse({ ...baseTemplate, params, rollout: fastRollout, retrain: { dataset: freshData, ...retrain } });
+  await h.registry.upsertModel(model, template, 'retraining test', 'test');
+}
+
+const weak = { epochs: 2, lr: 0.001, hidden: 4, seed: 42 };
+const strong = { epochs: 60, lr: 0.01, hidden: 32, seed: 42 };
+
+/** A weak first version of the model, approved and serving all its traffic. */
+async function weakChampion(model: string): Promise<void> {
+  const id = await h.submit({ model, rollout: fastRollout, gate: {} }, `weak-${model}`);
+  const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
+  expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
+  await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} });
+  expect((await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed'])).stage).toBe('succeeded');
 }
 
 async function retrainStatus(): Promise<RetrainStatus> {
@@ -86,12 +98,8 @@ describe('retraining', () => {
   });
 
   it('puts a first champion at the edge (a weak model: two epochs)', async () => {
-    await setTemplate({ epochs: 2, lr: 0.001, hidden: 4, seed: 42 });
-    const id = await h.submit({ model: MODEL, rollout: fastRollout, gate: {} }, 'weak-champion');
-    const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
-    expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
-    await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} });
-    expect((await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed'])).stage).toBe('succeeded');
+    await setTemplate(weak);
+    await weakChampion(MODEL);
     expect((await edge.getTraffic(MODEL))!.weights).toEqual({ '1': 100 });
     traffic = sendTraffic(serving.fetch, MODEL);
   });
@@ -115,7 +123,7 @@ describe('retraining', () => {
   });
 
   it('makes one pipeline of 50 concurrent requests, then drops drift requests during the cooldown', async () => {
-    await setTemplate({ epochs: 60, lr: 0.01, hidden: 32, seed: 42 });
+    await setTemplate(strong);
     // Newer fresh data: the retrain must pick this file, not the older one.
     copyFileSync(path.join(projectRoot, exampleDataset), path.join(freshData, 'batch-0002.csv'));
     const drift: RetrainRequest = { source: 'drift', reason: 'test: drift share 0.6', requestedBy: 'edge-monitor', cooldownSeconds: 3 };
@@ -151,5 +159,27 @@ describe('retraining', () => {
     expect(status.droppedInCooldown).toBeGreaterThanOrEqual(1);
     const pipelines = (await h.registry.listAudit({ modelName: MODEL })).filter((e) => e.event === 'pipeline.started' && e.pipelineId?.includes('-retrain-'));
     expect(pipelines).toHaveLength(2); // the not_better one above and this one
+  });
+
+  it('auto-approves a retrain that beats an approved champion when the template allows it, and audits it', async () => {
+    const model = 'bc-auto';
+    await setTemplate(weak, model, { autoApprove: true });
+    await weakChampion(model);
+    const autoTraffic = sendTraffic(serving.fetch, model);
+    try {
+      await setTemplate(strong, model, { autoApprove: true });
+      expect((await h.request('POST', `/v1/models/${model}/retrain`, { as: 'root', body: { reason: 'test: auto' } })).status).toBe(202);
+      const handle = h.client.workflow.getHandle(retrainWorkflowId(model));
+      const { pipelineId } = await handle.result();
+      const done = await h.waitForStage(pipelineId!, ['succeeded', 'rolled_back', 'failed', 'not_better']);
+      expect(done.stage, JSON.stringify(done.error ?? done.notBetter ?? done.rollout?.outcome)).toBe('succeeded');
+      expect((await edge.getTraffic(model))!.weights).toEqual({ [String(done.version)]: 100 });
+      const audit = await h.registry.listAudit({ pipelineId });
+      expect(audit.map((e) => e.event)).toContain('approval.auto_approved');
+      expect(audit.map((e) => e.event)).not.toContain('pipeline.awaiting_approval');
+      expect(await h.registry.listApprovals(model, done.version!)).toMatchObject([{ principal: 'windsock-retrain (auto-approved)', decision: 'approved' }]);
+    } finally {
+      await autoTraffic.stop();
+    }
   });
 });

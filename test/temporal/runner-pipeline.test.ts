@@ -45,8 +45,8 @@ describe('pipelines on the job runner', () => {
     });
   });
   afterAll(async () => {
-    await h?.close();
     await runner?.stop();
+    await h?.close();
     rmSync(runnerHome, { recursive: true, force: true });
   });
 
