@@ -18,7 +18,7 @@ const env = loadRunnerEnv();
 mkdirSync(env.home, { recursive: true });
 const token = env.WINDSOCK_RUNNER_TOKEN ?? tokenFromFile(path.join(env.home, 'token'));
 const { db, client } = await openRunnerDb(`file:${path.join(env.home, 'runner.db')}`);
-const gpus = await detectGpus();
+const gpus = await detectGpus(env.WINDSOCK_RUNNER_NVIDIA_SMI);
 const slots = env.WINDSOCK_RUNNER_SLOTS ?? Math.max(1, gpus.length);
 const store = new RunnerJobStore(db, env.WINDSOCK_RUNNER_PRICE_PER_GPU_HOUR);
 const inputs = new InputStore(path.join(env.home, 'inputs'));

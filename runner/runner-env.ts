@@ -17,6 +17,8 @@ export const runnerEnvSchema = z.object({
   /** Processes one job may use when its host keeps dying under it. */
   WINDSOCK_RUNNER_MAX_EXECUTIONS: z.coerce.number().int().min(1).default(3),
   WINDSOCK_RUNNER_TICK_MS: z.coerce.number().int().min(10).default(200),
+  /** The nvidia-smi the runner asks for the host's GPUs (a host with none: it is absent, and that is fine). */
+  WINDSOCK_RUNNER_NVIDIA_SMI: z.string().default('nvidia-smi'),
   WINDSOCK_PYTHON: z.string().optional(),
 });
 

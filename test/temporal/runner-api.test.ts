@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { isAlive } from '../../activities/compute/local-provider';
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
 
@@ -133,5 +134,79 @@ describe('job runner API', () => {
     await runner.stop();
     await runner.start();
     expect(await runner.get(`/v1/jobs/${submitted.id}`)).toMatchObject({ id: submitted.id, state: 'succeeded' });
+  });
+
+  it('queues jobs beyond its slots, and a runner crash leaves the running job running', async () => {
+    const waitFor = async (id: string, states: string[]) => {
+      for (const by = Date.now() + 90_000; Date.now() < by; await new Promise((r) => setTimeout(r, 100))) {
+        const status = await runner.get(`/v1/jobs/${id}`);
+        if (states.includes(status.state)) return status;
+      }
+      throw new Error(`job ${id} never reached ${states.join('|')}`);
+    };
+    const long = ((await (await call('POST', '/v1/jobs', job({ env: { WINDSOCK_PARAMS: JSON.stringify({ epochs: 300 }) } }))).json()) as any).job;
+    const short = ((await (await call('POST', '/v1/jobs', job())).json()) as any).job;
+    await waitFor(long.id, ['running']);
+    expect((await runner.get(`/v1/jobs/${short.id}`)).state).toBe('queued');
+    expect(await runner.get('/v1/health')).toMatchObject({ slots: 1, running: 1, queued: 1 });
+
+    // The runner dies; its job does not (a process group of its own). The next runner follows it.
+    for (const by = Date.now() + 30_000; !((await runner.get(`/v1/jobs/${long.id}`)).progress?.epoch >= 20) && Date.now() < by; ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    runner.crash();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(runner.executionPids(long.id, 1).some(isAlive)).toBe(true);
+    await runner.start();
+    const done = await waitFor(long.id, ['succeeded', 'failed']);
+    expect(done).toMatchObject({ state: 'succeeded', executions: 1 });
+    expect(done.progress.metrics.epochs_run).toBe(300);
+    expect(await waitFor(short.id, ['succeeded', 'failed'])).toMatchObject({ state: 'succeeded', executions: 1 });
+  });
+
+  it('gives each job its own GPUs (CUDA_VISIBLE_DEVICES), one slot per GPU, on a host that reports two', async () => {
+    // This machine has no GPU: a stand-in nvidia-smi reports two, so that the runner's GPU bookkeeping
+    // can be checked; the jobs themselves run on the CPU.
+    const gpuHome = mkdtempSync(path.join(os.tmpdir(), 'windsock-runner-gpus-'));
+    const gpuRunner = await startRunnerProcess({ home: gpuHome, env: { WINDSOCK_PYTHON: inject('python'), WINDSOCK_RUNNER_NVIDIA_SMI: path.join(projectRoot, 'test/fixtures/fake-nvidia-smi.sh') } });
+    try {
+      const health = await gpuRunner.get('/v1/health');
+      expect(health).toMatchObject({ slots: 2, gpus: [{ index: 0, name: 'NVIDIA H100 80GB HBM3' }, { index: 1 }] });
+      const submit = async (key: string, gpus?: number) => {
+        const res = await fetch(`${gpuRunner.url}/v1/jobs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${gpuRunner.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ idempotencyKey: key, command: ['sh', '-c', 'echo "$CUDA_VISIBLE_DEVICES" > "$WINDSOCK_OUTPUT_DIR/gpus.txt"; sleep 1'], deadlineSeconds: 60, ...(gpus !== undefined ? { gpus } : {}) }),
+        });
+        return ((await res.json()) as any).job.id as string;
+      };
+      const tooMany = await fetch(`${gpuRunner.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gpuRunner.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ idempotencyKey: 'three', command: ['sh', '-c', 'true'], deadlineSeconds: 60, gpus: 3 }),
+      });
+      expect(tooMany.status).toBe(400);
+      const [a, b, both] = [await submit('a'), await submit('b'), await submit('both', 2)];
+      const done = async (id: string) => {
+        for (const by = Date.now() + 60_000; Date.now() < by; await new Promise((r) => setTimeout(r, 100))) {
+          const j = await gpuRunner.get(`/v1/jobs/${id}`);
+          if (j.state === 'succeeded' || j.state === 'failed') return j;
+        }
+        throw new Error(`job ${id} did not finish`);
+      };
+      const visible = async (id: string) => (await (await fetch(`${gpuRunner.url}/v1/jobs/${id}/artifacts/gpus.txt`, { headers: { authorization: `Bearer ${gpuRunner.token}` } })).text()).trim();
+      const [ja, jb, jboth] = [await done(a), await done(b), await done(both)];
+      expect([ja.gpus, jb.gpus].sort()).toEqual([[0], [1]]);
+      expect([await visible(a), await visible(b)].sort()).toEqual(['0', '1']);
+      expect(jboth.gpus).toEqual([0, 1]);
+      expect(await visible(both)).toBe('0,1');
+      // The two-GPU job waited for both single-GPU jobs to free their GPUs.
+      expect(jboth.startedAt).toBeGreaterThanOrEqual(Math.max(ja.endedAt, jb.endedAt));
+      // A job holding two GPUs is billed for both.
+      expect(jboth.gpuSeconds).toBeGreaterThan(1.9);
+    } finally {
+      await gpuRunner.stop();
+      rmSync(gpuHome, { recursive: true, force: true });
+    }
   });
 });
