@@ -194,7 +194,7 @@ export function buildEdgeBundle(outdir: string, extra: string[] = []): EdgeBuild
 }
 
 /** The edge's D1 migrations, statement by statement, as wrangler applies them. */
-function migrationStatements(): string[] {
+export function migrationStatements(): string[] {
   const dir = path.join(projectRoot, 'drizzle/edge-migrations');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
@@ -204,6 +204,30 @@ function migrationStatements(): string[] {
     .filter(Boolean);
 }
 
+/**
+ * Miniflare's options for the built worker: its modules (Miniflare 5 has no module rules, so they are
+ * named one by one, the wasm as wrangler.toml's rule says), D1 and R2, the bindings, and a socket
+ * straight into the user worker, past Miniflare's entry worker (which adds cf, error pages).
+ */
+export function builtWorkerOptions(build: EdgeBuild, o: { port: number; persistDir: string; bindings: Record<string, string>; inspectorPort?: number }) {
+  return {
+    host: '127.0.0.1',
+    port: o.port,
+    ...(o.inspectorPort !== undefined ? { inspectorPort: o.inspectorPort } : {}),
+    resourcePersistencePath: o.persistDir,
+    modulesRoot: build.dir,
+    modules: [
+      { type: 'ESModule' as const, path: build.script },
+      ...readdirSync(build.dir).filter((f) => f.endsWith('.wasm')).map((f) => ({ type: 'CompiledWasm' as const, path: path.join(build.dir, f) })),
+    ],
+    compatibilityDate: build.compatibilityDate,
+    d1Databases: { EDGE_DB: 'windsock-edge' },
+    r2Buckets: { MODELS: 'windsock-models' },
+    bindings: { ...o.bindings, TEMPORAL_HTTP_URL: 'http://127.0.0.1:1', TEMPORAL_NAMESPACE: 'default' },
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+  };
+}
+
 export async function startMiniflare(build: EdgeBuild, options: EdgeOptions & { migrate?: boolean }): Promise<EdgeTarget & { directUrl: string }> {
   // miniflare comes with wrangler (its pinned version); 5.x takes its v4-style options through convertV4MiniflareOptions.
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
@@ -211,23 +235,7 @@ export async function startMiniflare(build: EdgeBuild, options: EdgeOptions & { 
   const port = options.port ?? (await freePort());
   const started = performance.now();
   const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: '127.0.0.1',
-      port,
-      resourcePersistencePath: persistDir,
-      // Miniflare 5 has no module rules; the bundle's modules are named one by one, the wasm as wrangler.toml's rule says.
-      modulesRoot: build.dir,
-      modules: [
-        { type: 'ESModule', path: build.script },
-        ...readdirSync(build.dir).filter((f) => f.endsWith('.wasm')).map((f) => ({ type: 'CompiledWasm' as const, path: path.join(build.dir, f) })),
-      ],
-      compatibilityDate: build.compatibilityDate,
-      d1Databases: { EDGE_DB: 'windsock-edge' },
-      r2Buckets: { MODELS: 'windsock-models' },
-      bindings: { ...edgeVars(options.recording), TEMPORAL_HTTP_URL: 'http://127.0.0.1:1', TEMPORAL_NAMESPACE: 'default' },
-      // A socket straight into the user worker, past Miniflare's entry worker (which adds cf, error pages).
-      unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
-    }),
+    convertV4MiniflareOptions(builtWorkerOptions(build, { port, persistDir, bindings: edgeVars(options.recording) })),
   );
   const stop = () => mf.dispose();
   try {

@@ -9,10 +9,9 @@
 // V8's sampling profiler through workerd's inspector: where the isolate spends its time (GC, wasm,
 // JS, idle) overall and inside the episodes, aligned on the monotonic clock.
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
 import { printTable, writeResults } from './bench-report';
 import {
-  abortAfter, benchTmp, buildEdgeBundle, freePort, hostLoad, inferBodies, inferPath, publishExampleModel, startNodeServing, stopAllServers,
+  abortAfter, benchTmp, buildEdgeBundle, builtWorkerOptions, freePort, hostLoad, migrationStatements, inferBodies, inferPath, publishExampleModel, startNodeServing, stopAllServers,
   type EdgeBuild,
 } from './edge-servers';
 import { fmtMs, fmtRps, numberArg, runLoad, type MeasuredLoad } from './serving-load';
@@ -41,30 +40,18 @@ async function startWorkerd(build: EdgeBuild, recording: boolean): Promise<Worke
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
   const inspectorPort = await freePort();
   const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: '127.0.0.1',
-      port: await freePort(),
-      inspectorPort,
-      resourcePersistencePath: benchTmp('workerd-tail'),
-      modulesRoot: build.dir,
-      modules: [
-        { type: 'ESModule', path: build.script },
-        ...readdirSync(build.dir).filter((f) => f.endsWith('.wasm')).map((f) => ({ type: 'CompiledWasm' as const, path: path.join(build.dir, f) })),
-      ],
-      compatibilityDate: build.compatibilityDate,
-      d1Databases: { EDGE_DB: 'windsock-edge' },
-      r2Buckets: { MODELS: 'windsock-models' },
-      bindings: { WINDSOCK_TOKENS: 'bench:admin:bench-admin-token-0123456789abcdef', WINDSOCK_RECORDING: recording ? 'on' : 'off', TEMPORAL_HTTP_URL: 'http://127.0.0.1:1', TEMPORAL_NAMESPACE: 'default' },
-      unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
-    }),
+    convertV4MiniflareOptions(
+      builtWorkerOptions(build, {
+        port: await freePort(),
+        inspectorPort,
+        persistDir: benchTmp('workerd-tail'),
+        bindings: { WINDSOCK_TOKENS: 'bench:admin:bench-admin-token-0123456789abcdef', WINDSOCK_RECORDING: recording ? 'on' : 'off' },
+      }),
+    ),
   );
   await mf.ready;
   const db = await mf.getD1Database('EDGE_DB');
-  const dir = path.resolve('drizzle/edge-migrations');
-  const { readFileSync } = await import('node:fs');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
-    for (const sql of readFileSync(path.join(dir, file), 'utf8').split('--> statement-breakpoint').map((s) => s.trim()).filter(Boolean)) await db.prepare(sql).run();
-  }
+  for (const sql of migrationStatements()) await db.prepare(sql).run();
   const url = (await mf.unsafeGetDirectURL()).origin;
   await publishExampleModel(url);
   return { url, inspectorPort, stop: () => mf.dispose() };
