@@ -154,10 +154,17 @@ export class JobSupervisor {
 
   /** Output files of the job's last execution with their digests. */
   async artifacts(row: JobRow): Promise<RunnerArtifact[]> {
-    if (!row.executionId) return [];
-    const root = this.outputDir(row);
-    const names = await listFiles(root);
-    return Promise.all(names.map(async (name) => ({ name, size: (await stat(path.join(root, name))).size, sha256: await sha256File(path.join(root, name)) })));
+    return Promise.all((await this.artifactNames(row)).map((name) => this.artifact(row, name)));
+  }
+
+  async artifactNames(row: JobRow): Promise<string[]> {
+    return row.executionId ? listFiles(this.outputDir(row)) : [];
+  }
+
+  /** One output file's size and digest (hashing only that file: model files can be large). */
+  async artifact(row: JobRow, name: string): Promise<RunnerArtifact> {
+    const file = path.join(this.outputDir(row), name);
+    return { name, size: (await stat(file)).size, sha256: await sha256File(file) };
   }
 
   outputDir(row: JobRow): string {

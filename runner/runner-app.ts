@@ -1,8 +1,8 @@
 // The job runner's HTTP API (Hono): inputs by digest, jobs (submit, read, list, cancel), logs by
 // page, artifacts with their sha256, and the host's GPUs. Every route needs the runner's bearer token.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Principal } from '../core/principals';
@@ -111,10 +111,10 @@ export function createRunnerApp(deps: RunnerAppDeps) {
     .get('/jobs/:id/artifacts/*', async (c) => {
       const row = await jobOr404(c.req.param('id'));
       const name = decodeURIComponent(c.req.path.slice(c.req.path.indexOf('/artifacts/') + '/artifacts/'.length));
-      const artifact = (await deps.supervisor.artifacts(row)).find((a) => a.name === name);
-      if (!artifact) throw new WindsockError('not_found', `job ${row.id} has no artifact '${name}'`);
-      const bytes = await readFile(path.join(deps.supervisor.outputDir(row), name));
-      return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/octet-stream', 'x-sha256': artifact.sha256 });
+      if (!(await deps.supervisor.artifactNames(row)).includes(name)) throw new WindsockError('not_found', `job ${row.id} has no artifact '${name}'`);
+      const artifact = await deps.supervisor.artifact(row, name);
+      const body = Readable.toWeb(createReadStream(path.join(deps.supervisor.outputDir(row), name))) as ReadableStream<Uint8Array>;
+      return c.body(body, 200, { 'content-type': 'application/octet-stream', 'content-length': String(artifact.size), 'x-sha256': artifact.sha256 });
     });
 
   const app = new Hono<ApiEnv>().use(requestId).get('/healthz', (c) => c.json({ ok: true })).route('/v1', v1);

@@ -1,6 +1,7 @@
 // deliverNotification: one notification delivered on its own, retried with backoff for up to a day,
 // so that a receiver being down neither holds up nor fails the pipeline that sent it. Callers start
 // it as an abandoned child named after the delivery id: a repeat of the same event is one workflow.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { Notification } from '../activities/notifier';
@@ -23,7 +24,8 @@ export async function notifyInBackground(notification: Notification, key: string
       args: [notification],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
-  } catch {
-    // Started already for this event (a retried workflow task): one delivery is enough.
+  } catch (err) {
+    // Started already for this event: one delivery is enough.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }

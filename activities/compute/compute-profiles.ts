@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type WindsockEnv } from '../../config/windsock-env';
+import { runnerEnvSchema } from '../../runner/runner-env';
 import type { ComputeProvider } from './compute-provider';
 import { LocalProvider } from './local-provider';
 import { RunnerProvider } from './runner-provider';
@@ -47,6 +48,7 @@ export function defaultComputeProfile(env: WindsockEnv): string {
 }
 
 function localRunnerToken(): string | undefined {
-  const file = path.resolve(process.env.WINDSOCK_RUNNER_HOME ?? '.windsock/runner', 'token');
+  const home = runnerEnvSchema.shape.WINDSOCK_RUNNER_HOME.parse(process.env.WINDSOCK_RUNNER_HOME);
+  const file = path.resolve(home, 'token');
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }

@@ -2,8 +2,8 @@
 // go up by digest, the job is submitted under the activity's idempotency key (a retry gets the job
 // already started), and outputs come back verified against the runner's sha256. An unreachable
 // runner or a 5xx is retryable; a refused spec or a missing job is not.
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -51,7 +51,7 @@ export class RunnerProvider implements ComputeProvider {
   private async upload(file: string): Promise<string> {
     const sha256 = await sha256File(file);
     const head = await this.call('HEAD', `/v1/inputs/${sha256}`, { allow404: true });
-    if (head.status === 404) await this.call('PUT', `/v1/inputs/${sha256}`, { body: await readFile(file) });
+    if (head.status === 404) await this.call('PUT', `/v1/inputs/${sha256}`, { file });
     return sha256;
   }
 
@@ -118,19 +118,27 @@ export class RunnerProvider implements ComputeProvider {
     return Buffer.concat(pages).toString('utf8');
   }
 
-  private async call(method: string, route: string, options: { json?: unknown; body?: Uint8Array; allow404?: boolean } = {}): Promise<Response> {
+  private async call(method: string, route: string, options: { json?: unknown; file?: string; allow404?: boolean } = {}): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.token}` };
     let body: RequestInit['body'];
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
-    } else if (options.body) {
+    } else if (options.file) {
+      // Streamed: a dataset need not fit in memory.
       headers['content-type'] = 'application/octet-stream';
-      body = options.body as RequestInit['body'];
+      headers['content-length'] = String((await stat(options.file)).size);
+      body = Readable.toWeb(createReadStream(options.file)) as RequestInit['body'];
     }
     let res: Response;
     try {
-      res = await fetch(new URL(route, this.o.baseUrl), { method, headers, body, signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 30_000) });
+      res = await fetch(new URL(route, this.o.baseUrl), {
+        method,
+        headers,
+        body,
+        ...(options.file ? { duplex: 'half' } : {}),
+        signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 30_000),
+      } as RequestInit);
     } catch (err) {
       throw new WindsockError('unavailable', `job runner ${this.name} at ${this.o.baseUrl} is unreachable: ${(err as Error).cause ?? (err as Error).message}`, { retryable: true });
     }
