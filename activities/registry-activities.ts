@@ -1,6 +1,6 @@
 // Lifecycle steps 4, 5 and 7 as seen by the registry: register the version, record decisions,
 // move the champion alias, and write every pipeline transition to the audit log.
-import { CHAMPION } from '../registry/registry-store';
+import { CHAMPION, type RegistryStore } from '../registry/registry-store';
 import type { AuditEvent, NewVersion, VersionStatus } from '../registry/registry-types';
 import type { ActivityDeps } from './activity-deps';
 
@@ -14,14 +14,7 @@ export function registryActivities(deps: ActivityDeps) {
       await deps.registry.appendAudit(event);
     },
 
-    async recordDecision(input: {
-      model: string;
-      version: number;
-      pipelineId: string;
-      principal: string;
-      decision: 'approved' | 'rejected' | 'timed_out';
-      comment: string;
-    }): Promise<void> {
+    async recordDecision(input: Omit<Parameters<RegistryStore['recordDecision']>[0], 'modelName'> & { model: string }): Promise<void> {
       await deps.registry.recordDecision({ ...input, modelName: input.model });
     },
 

@@ -7,14 +7,13 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { formatPrincipals, type Principal } from '../core/principals';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
 import { seedExampleModels } from '../registry/seed-example-models';
 import { startTemporalDevServer, type DevServer } from '../scripts/temporal-dev-server';
 import { projectRoot } from '../worker/activity-deps-from-env';
-import { workflowsPath } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/create-worker';
 
 export type TemporalStore = 'memory' | 'sqlite';
 
@@ -154,15 +153,6 @@ export function readCpuSeconds(pid: number): number | undefined {
   }
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
-
 /** The parent's environment without any Windsock or Temporal settings that could point elsewhere. */
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WINDSOCK_') && !k.startsWith('TEMPORAL_')));
@@ -196,7 +186,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   // A prebuilt bundle, as production runs it: bundling inside the worker would put webpack's
   // memory into the worker RSS the parked bench reports.
   const bundlePath = path.join(home, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quietLogger })).code);
+  writeFileSync(bundlePath, (await bundleWorkflows()).code);
 
   const temporal: DevServer = await startTemporalDevServer({
     grpcPort: await freePort(),

@@ -97,6 +97,17 @@ async function stopServer(child: ChildProcess): Promise<void> {
   signal(-child.pid!, 'SIGKILL');
 }
 
+/** Waits for a spawned server's health route; a server that does not come up is stopped. */
+async function healthyServer(child: ChildProcess, url: string, timeoutMs: number): Promise<() => Promise<void>> {
+  try {
+    await waitForOk(`${url}/v2/health/live`, timeoutMs, child);
+  } catch (err) {
+    await stopServer(child);
+    throw err;
+  }
+  return () => stopServer(child);
+}
+
 /** Stops every server this process started; for exits and interrupts. */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...children].map(stopServer));
@@ -165,13 +176,8 @@ export async function startWranglerDev(options: EdgeOptions): Promise<EdgeTarget
     options.logFile ?? path.join(persistDir, 'wrangler.log'),
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/v2/health/live`, 120_000, child);
-  } catch (err) {
-    await stopServer(child);
-    throw err;
-  }
-  return { name: `wrangler dev (recording ${options.recording ? 'on' : 'off'})`, url, persistDir, startMs: performance.now() - started, stop: () => stopServer(child) };
+  const stop = await healthyServer(child, url, 120_000);
+  return { name: `wrangler dev (recording ${options.recording ? 'on' : 'off'})`, url, persistDir, startMs: performance.now() - started, stop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,13 +283,8 @@ export async function startNodeServing(options: { recording: boolean; port?: num
     options.logFile ?? path.join(home, 'node-serving.log'),
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/v2/health/live`, 60_000, child);
-  } catch (err) {
-    await stopServer(child);
-    throw err;
-  }
-  return { name: `Node app (onnxruntime-node, recording ${options.recording ? 'on' : 'off'})`, url, stop: () => stopServer(child) };
+  const stop = await healthyServer(child, url, 60_000);
+  return { name: `Node app (onnxruntime-node, recording ${options.recording ? 'on' : 'off'})`, url, stop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,13 +299,8 @@ export async function startFastApi(options: { python: string; port?: number; log
     options.logFile ?? path.join(benchTmp('fastapi'), 'fastapi.log'),
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/v2/health/live`, 60_000, child);
-  } catch (err) {
-    await stopServer(child);
-    throw err;
-  }
-  return { name: 'FastAPI + onnxruntime (Python)', url, stop: () => stopServer(child) };
+  const stop = await healthyServer(child, url, 60_000);
+  return { name: 'FastAPI + onnxruntime (Python)', url, stop };
 }
 
 // ---------------------------------------------------------------------------------------------

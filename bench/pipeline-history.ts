@@ -33,7 +33,8 @@ export interface ActivityRun {
   failure?: string;
 }
 
-function tsMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+/** A history event's time (protobuf Timestamp) in ms. */
+export function tsMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
 }
 

@@ -15,7 +15,7 @@ import { finalStages } from '../workflows/model-pipeline-messages';
 import { intArg, ms, printTable, summarize, writeResults, type Summary } from './bench-report';
 import { abortAfter, interrupted, startBenchStack, stopAll, type BenchStack } from './bench-stack';
 import { instantJob, waitForStage } from './instant-pipeline';
-import { phase, totalRunning, type ActivityRun, type Phase, type PipelineHistory } from './pipeline-history';
+import { phase, totalRunning, tsMs, type ActivityRun, type Phase, type PipelineHistory } from './pipeline-history';
 
 const runs = intArg('runs', 10);
 const MODEL = 'breast-cancer';
@@ -188,10 +188,6 @@ function breakdown(t: Timeline, from: number, to: number): Breakdown {
 }
 
 const otherTime = (b: Breakdown) => b.span - totalRunning(b) - b.queued - b.workflowTasksQueued - b.workflowTasksRunning;
-
-function tsMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return Number(String(ts?.seconds ?? 0)) * 1000 + (ts?.nanos ?? 0) / 1e6;
-}
 
 async function readTimeline(client: Client, workflowId: string): Promise<Timeline> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];

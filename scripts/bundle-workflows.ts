@@ -2,11 +2,10 @@
 // with WINDSOCK_WORKFLOW_BUNDLE=<path> loads it instead of bundling at start-up.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/create-worker';
 
 const out = path.resolve(process.argv[2] ?? 'dist/workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath });
+const { code } = await bundleWorkflows();
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, code);
 console.log(`workflow bundle written to ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -4,11 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../../scripts/local-processes';
 import type { TestProject } from 'vitest/node';
 import { startTemporalDevServer, temporalCliPath } from '../../scripts/temporal-dev-server';
-import { workflowsPath } from '../../worker/create-worker';
+import { bundleWorkflows } from '../../worker/create-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -42,7 +41,7 @@ export default async function setup(project: TestProject) {
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'windsock-bundle-'));
   const bundlePath = path.join(dir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflows();
   writeFileSync(bundlePath, code);
 
   project.provide('temporalAddress', server.address);
@@ -55,11 +54,3 @@ export default async function setup(project: TestProject) {
   };
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

@@ -3,16 +3,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker/create-worker';
+import { bundleWorkflows } from '../../worker/create-worker';
 
 const historiesDir = fileURLToPath(new URL('../replay', import.meta.url));
 const histories = readdirSync(historiesDir).filter((f) => f.endsWith('.history.json'));
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  workflowBundle = await bundleWorkflows();
 }, 60_000);
 
 it('has committed histories to replay', () => {
