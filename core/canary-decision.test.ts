@@ -250,6 +250,18 @@ describe('prediction divergence', () => {
     expect(divergence.message).toMatch(/not significant/);
   });
 
+  it("counts stable's mix as the sample it is: a class stable happened not to predict is no proof", () => {
+    // At a 50% step both sides are 50 requests. Stable predicted class 1 never, the canary 4 times:
+    // taken as exact, stable's mix makes those 4 impossible (goodness of fit: p 0), but two samples of
+    // 50 from a mix with about 4% of class 1 differ so often (homogeneity: p ~0.04, not below 0.01).
+    const stableNone = sketchOf(50, { predicted: () => 0 });
+    const canaryFew = sketchOf(50, { predicted: (i) => (i < 4 ? 1 : 0) });
+    const decision = decideCanary({ canary: canaryFew, stable: stableNone, policy: { predictionDivergencePValue: 0.01 }, extensions: 0 });
+    const divergence = checkOf(decision, 'prediction_divergence');
+    expect(divergence.canary).toBeGreaterThan(0.1);
+    expect(divergence).toMatchObject({ passed: true, message: expect.stringMatching(/not significant \(chi-square p 0\.04/) });
+  });
+
   it('passes exactly at maxPredictionDivergence and fails just above it', () => {
     expect(decideCanary({ canary: skewed, stable, policy: { maxPredictionDivergence: distance }, extensions: 0 }).verdict).toBe('promote');
     const tighter = { maxPredictionDivergence: distance * (1 - 1e-9) };

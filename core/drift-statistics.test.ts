@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binRepresentatives, chiSquare, jensenShannonDistance, ksOnBinnedCdf, psi, wassersteinNormed } from './drift-statistics';
+import { binRepresentatives, chiSquare, chiSquareHomogeneity, jensenShannonDistance, ksOnBinnedCdf, psi, wassersteinNormed } from './drift-statistics';
 
 // Expected values: numpy 2.4.6 and scipy 1.17.1. PSI re-implements Evidently's get_binned_data
 // filler (np.place on zero shares: 0.0001, or min non-zero share / 1e6 when that is <= 0.0001)
@@ -125,5 +125,31 @@ describe('chiSquare', () => {
 
   it('reports no evidence when only one category occurs', () => {
     expect(chiSquare([40, 0], [38, 0])).toEqual({ statistic: 0, pValue: 1, df: 0 });
+  });
+});
+
+describe('chiSquareHomogeneity', () => {
+  it('matches scipy.stats.chi2_contingency on its documented 2 x 3 example', () => {
+    const result = chiSquareHomogeneity([10, 10, 20], [20, 20, 20]);
+    expect(result.statistic).toBeCloseTo(2.7777777777777777, 12);
+    expect(result.pValue).toBeCloseTo(0.24935220877729619, 12);
+    expect(result.df).toBe(2);
+  });
+
+  it('is the pooled two-proportion test on a 2 x 2 table: N (ad - bc)^2 / (row and column totals)', () => {
+    const [a, b, c, d] = [30, 10, 18, 22];
+    const expected = (80 * (a * d - b * c) ** 2) / (40 * 40 * 48 * 32);
+    expect(chiSquareHomogeneity([a, b], [c, d]).statistic).toBeCloseTo(expected, 12);
+  });
+
+  it('is symmetric, unlike the goodness-of-fit test, and finite when one sample lacks a category', () => {
+    expect(chiSquareHomogeneity([40, 0], [30, 5]).pValue).toBe(chiSquareHomogeneity([30, 5], [40, 0]).pValue);
+    expect(chiSquareHomogeneity([40, 0], [30, 5]).statistic).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect(chiSquare([40, 0], [30, 5]).pValue).toBe(0);
+  });
+
+  it('drops categories empty in both and reports no evidence with one category left', () => {
+    expect(chiSquareHomogeneity([10, 10, 20, 0], [20, 20, 20, 0]).df).toBe(2);
+    expect(chiSquareHomogeneity([40, 0], [38, 0])).toEqual({ statistic: 0, pValue: 1, df: 0 });
   });
 });

@@ -210,3 +210,29 @@ export function chiSquare(reference: BinCounts, current: BinCounts): ChiSquareRe
   if (df === 0) return { statistic: 0, pValue: 1, df };
   return { statistic, pValue: chiSquareSurvival(statistic, df), df };
 }
+
+/**
+ * Chi-square test of homogeneity: do two samples' category counts come from one distribution?
+ * Both samples are random, so the expected counts come from the pooled shares (scipy.stats.
+ * chi2_contingency on the 2 x k table, without Yates' correction). Where one side is a sample as
+ * small as the other (a canary against stable), the goodness-of-fit test above takes the first
+ * sample's shares as exact and finds differences that are only the first sample's noise. Categories
+ * empty in both are dropped; df = kept categories - 1.
+ */
+export function chiSquareHomogeneity(a: BinCounts, b: BinCounts): ChiSquareResult {
+  const [nA, nB] = checkPair(a, b);
+  const n = nA + nB;
+  let statistic = 0;
+  let kept = 0;
+  for (let i = 0; i < a.length; i++) {
+    const column = a[i]! + b[i]!;
+    if (column === 0) continue;
+    kept++;
+    const expectedA = (column * nA) / n;
+    const expectedB = (column * nB) / n;
+    statistic += (a[i]! - expectedA) ** 2 / expectedA + (b[i]! - expectedB) ** 2 / expectedB;
+  }
+  const df = kept - 1;
+  if (df === 0) return { statistic: 0, pValue: 1, df };
+  return { statistic, pValue: chiSquareSurvival(statistic, df), df };
+}

@@ -10,7 +10,11 @@ Contract (the job reads only environment variables):
   WINDSOCK_PARAMS          optional JSON object of hyperparameters, all optional:
                              epochs (60; 0 exports the untrained, randomly initialised model),
                              lr (1e-2), hidden (32), batch_size (64), seed (42),
-                             weight_decay (1e-4), checkpoint_every (10)
+                             weight_decay (1e-4), checkpoint_every (10),
+                             hold_file (none), hold_after_epoch (1): after that epoch's progress
+                               event and checkpoint, the job waits while hold_file exists, so a
+                               test can keep a job running as long as it needs (deleting the file
+                               releases it; a resumed run past that epoch does not wait again)
                            unknown keys are reported on stderr and ignored
   WINDSOCK_OUTPUT_DIR      where model.onnx and metrics.json are written
   WINDSOCK_CHECKPOINT_DIR  optional: checkpoint.pt is saved there every checkpoint_every epochs
@@ -49,7 +53,10 @@ DEFAULT_PARAMS = {
     "seed": 42,
     "weight_decay": 1e-4,
     "checkpoint_every": 10,
+    "hold_file": None,
+    "hold_after_epoch": 1,
 }
+HOLD_POLL_SECONDS = 0.05
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = 1
 
@@ -65,6 +72,15 @@ def emit(event: dict) -> None:
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def hold_while_exists(path: str, epoch: int) -> None:
+    if not os.path.exists(path):
+        return
+    log(f"holding after epoch {epoch} while {path} exists")
+    while os.path.exists(path):
+        time.sleep(HOLD_POLL_SECONDS)
+    log("released")
 
 
 def require_env(name: str) -> str:
@@ -120,8 +136,11 @@ def load_params(raw):
     as_int("batch_size", 1)
     as_int("seed", 0)
     as_int("checkpoint_every", 1)
+    as_int("hold_after_epoch", 1)
     as_float("lr", True)
     as_float("weight_decay", False)
+    if params["hold_file"] is not None and not (isinstance(params["hold_file"], str) and params["hold_file"]):
+        raise InputError(f"parameter hold_file must be a non-empty path, got {params['hold_file']!r}")
     return params
 
 
@@ -435,6 +454,8 @@ def run():
         })
         if ckpt_path and (epoch % every == 0 or epoch == epochs):
             checkpoint(epoch)
+        if epoch == params["hold_after_epoch"] and params["hold_file"]:
+            hold_while_exists(params["hold_file"], epoch)
 
     epochs_done = max(start_epoch, epochs)
 

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindsockError } from '../../core/windsock-error';
+import { holdJob } from './job-hold';
 import { startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
@@ -45,7 +46,9 @@ describe('retries', () => {
   });
 
   it('reattaches to the running training job after the worker restarts', async () => {
-    const id = await h.submit({ params: { epochs: 400 } }, 'reattach');
+    // Held after its first epoch until the new worker runs: the job is running when the worker goes.
+    const hold = holdJob(1);
+    const id = await h.submit({ params: { epochs: 400, ...hold.params } }, 'reattach');
     let status = await h.waitForStage(id, ['training']);
     const deadline = Date.now() + 60_000;
     while (!status.progress?.progress && Date.now() < deadline) {
@@ -54,6 +57,7 @@ describe('retries', () => {
     }
     const jobId = status.progress.jobId as string;
     await h.restartWorker();
+    hold.release();
 
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed'], 120_000);
     expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');

@@ -13,12 +13,13 @@ import { retrainWorkflowId, type RetrainRequest, type RetrainStatus } from '../.
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
 import { sendTraffic } from './edge-traffic';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
+import { steadyCanaryPolicy } from './steady-canary-policy';
 
 // Its own model name: retrain:<model> is one workflow id on the dev server the test files share.
 const MODEL = 'bc-continuous';
 // The weak champion and the retrained one predict very different class mixes (that is the point of
-// retraining it), so the canary judges errors and latency here, not the class mix.
-const testPolicy = { minRequests: 40, maxExtensions: 8, maxPredictionDivergence: 1, maxLatencyRatio: 4, minLatencyDeltaMs: 50 };
+// retraining it), so the canary judges errors here, not the class mix.
+const testPolicy = { ...steadyCanaryPolicy, maxPredictionDivergence: 1 };
 const fastRollout = { strategy: 'canary' as const, steps: [50, 100], bakeSeconds: 1, policy: testPolicy };
 
 let h: Harness;

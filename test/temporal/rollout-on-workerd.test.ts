@@ -12,6 +12,7 @@ import { projectRoot } from '../../worker/activity-deps-from-env';
 import { retrainWorkflowId, type RetrainStatus } from '../../workflows/retrain-model-messages';
 import fixture from '../fixtures/breast-cancer-serving.json';
 import { sendTraffic } from './edge-traffic';
+import { steadyCanaryPolicy } from './steady-canary-policy';
 import { principals, startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
@@ -20,7 +21,7 @@ let edge: EdgeClient;
 
 
 const instant = (model: string) => ({ job: { command: ['python', 'jobs/instant/emit_model.py'] }, params: { model_path: path.join(projectRoot, 'test/fixtures', model) } });
-const rollout = { steps: [10, 100], bakeSeconds: 2, policy: { minRequests: 20, maxExtensions: 15, predictionDivergencePValue: 0.001, maxLatencyRatio: 4, minLatencyDeltaMs: 50 } };
+const rollout = { steps: [10, 100], bakeSeconds: 2, policy: steadyCanaryPolicy };
 
 beforeAll(async () => {
   // The harness first: the edge sends retrain requests to the harness's task queue.

@@ -10,6 +10,7 @@ import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-d
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
 import { sendTraffic } from './edge-traffic';
+import { steadyCanaryPolicy } from './steady-canary-policy';
 import { startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
@@ -25,7 +26,7 @@ const model = path.join(projectRoot, 'test/fixtures/breast-cancer-mlp.onnx');
 const body = (bakeSeconds: number) => ({
   job: { command: ['python', 'jobs/instant/emit_model.py'] },
   params: { model_path: model },
-  rollout: { steps: [10, 100], bakeSeconds, policy: { minRequests: 20, maxExtensions: 10, predictionDivergencePValue: 0.001, maxLatencyRatio: 4, minLatencyDeltaMs: 50 } },
+  rollout: { steps: [10, 100], bakeSeconds, policy: steadyCanaryPolicy },
 });
 
 beforeAll(async () => {

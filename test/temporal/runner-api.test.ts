@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { isAlive } from '../../activities/compute/local-provider';
 import { projectRoot } from '../../worker/activity-deps-from-env';
 import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
+import { holdJob } from './job-hold';
 
 const datasetFile = path.join(projectRoot, 'examples/breast-cancer/data/breast-cancer.csv');
 const specFile = path.join(projectRoot, 'examples/breast-cancer/dataset-spec.json');
@@ -144,7 +145,9 @@ describe('job runner API', () => {
       }
       throw new Error(`job ${id} never reached ${states.join('|')}`);
     };
-    const long = ((await (await call('POST', '/v1/jobs', job({ env: { WINDSOCK_PARAMS: JSON.stringify({ epochs: 300 }) } }))).json()) as any).job;
+    // Held after epoch 20 until the next runner is up: the job is running through the runner's crash.
+    const hold = holdJob(20);
+    const long = ((await (await call('POST', '/v1/jobs', job({ env: { WINDSOCK_PARAMS: JSON.stringify({ epochs: 300, ...hold.params }) } }))).json()) as any).job;
     const short = ((await (await call('POST', '/v1/jobs', job())).json()) as any).job;
     await waitFor(long.id, ['running']);
     expect((await runner.get(`/v1/jobs/${short.id}`)).state).toBe('queued');
@@ -158,6 +161,7 @@ describe('job runner API', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(runner.executionPids(long.id, 1).some(isAlive)).toBe(true);
     await runner.start();
+    hold.release();
     const done = await waitFor(long.id, ['succeeded', 'failed']);
     expect(done).toMatchObject({ state: 'succeeded', executions: 1 });
     expect(done.progress.metrics.epochs_run).toBe(300);

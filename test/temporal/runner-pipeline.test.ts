@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../activities/compute/local-provider';
 import { RunnerProvider } from '../../activities/compute/runner-provider';
 import { WindsockError } from '../../core/windsock-error';
+import { holdJob } from './job-hold';
 import { startHarness, type Harness } from './pipeline-harness';
 import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
 
@@ -64,9 +65,11 @@ describe('pipelines on the job runner', () => {
   const cleanup = (id: string) => h.request('POST', `/v1/pipelines/${id}/reject`, { as: 'bob', body: { reason: 'test cleanup' } });
 
   it('trains on the runner: progress while it runs, cost and logs in the lineage', async () => {
-    const id = await h.submit({ params: { epochs: 120 } }, 'runner-happy');
+    const hold = holdJob(1);
+    const id = await h.submit({ params: { epochs: 120, ...hold.params } }, 'runner-happy');
     const jobId = await trainingAt(id, 1);
     expect(jobId).toMatch(/^job-/);
+    hold.release();
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
     expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
     expect(waiting.training!).toMatchObject({ provider: 'runner', jobId, metrics: { epochs_run: 120 } });
@@ -82,9 +85,11 @@ describe('pipelines on the job runner', () => {
   });
 
   it('reattaches to the same remote job after the worker restarts: the runner sees one submission', async () => {
-    const id = await h.submit({ params: { epochs: 300 } }, 'runner-reattach');
+    const hold = holdJob(20);
+    const id = await h.submit({ params: { epochs: 300, ...hold.params } }, 'runner-reattach');
     const jobId = await trainingAt(id, 20);
     await h.restartWorker();
+    hold.release();
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed'], 120_000);
     expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
     expect(waiting.training!.jobId).toBe(jobId);
@@ -95,17 +100,20 @@ describe('pipelines on the job runner', () => {
   });
 
   it('survives losing the runner and its host mid-job: the record survives and the job resumes from its checkpoint', async () => {
-    const id = await h.submit({ params: { epochs: 300, checkpoint_every: 10 } }, 'runner-host-lost');
+    // Held after epoch 60, whose checkpoint is written: the resumed run starts at 61 and does not hold.
+    const hold = holdJob(60);
+    const id = await h.submit({ params: { epochs: 300, checkpoint_every: 10, ...hold.params } }, 'runner-host-lost');
     const jobId = await trainingAt(id, 60);
     const { executions } = await runner.get(`/v1/jobs/${jobId}`);
     runner.crash();
     runner.killJobProcess(jobId, executions);
+    hold.release();
     await new Promise((r) => setTimeout(r, 1000)); // the worker polls a dead runner meanwhile
     await runner.start();
     const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed'], 120_000);
     expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
     expect(waiting.training!.jobId).toBe(jobId);
-    expect(waiting.training!.metrics!.resumed_from_epoch).toBeGreaterThanOrEqual(60);
+    expect(waiting.training!.metrics!.resumed_from_epoch).toBe(60);
     expect(waiting.training!.metrics!.epochs_run).toBe(300);
     const jobs = await runner.jobs(id);
     expect(jobs).toHaveLength(1);
@@ -114,7 +122,7 @@ describe('pipelines on the job runner', () => {
   });
 
   it('stops the remote job when the pipeline is cancelled', async () => {
-    const id = await h.submit({ params: { epochs: 2000 } }, 'runner-cancel');
+    const id = await h.submit({ params: { epochs: 2000, ...holdJob(5).params } }, 'runner-cancel');
     const jobId = await trainingAt(id, 5);
     expect((await h.request('POST', `/v1/pipelines/${id}/cancel`, { as: 'dave' })).status).toBe(202);
     const done = await h.waitForStage(id, ['cancelled', 'failed'], 60_000);
@@ -123,7 +131,7 @@ describe('pipelines on the job runner', () => {
   });
 
   it('stops the remote job when the pipeline is cancelled while its worker restarts', async () => {
-    const id = await h.submit({ params: { epochs: 2000 } }, 'runner-cancel-between');
+    const id = await h.submit({ params: { epochs: 2000, ...holdJob(5).params } }, 'runner-cancel-between');
     const jobId = await trainingAt(id, 5);
     // The attempt ends with its worker; the cancellation is requested while no worker runs.
     // (The cancel route reads the pipeline through a query, which needs a worker: cancel directly.)
@@ -134,7 +142,8 @@ describe('pipelines on the job runner', () => {
   });
 
   it('stops a job that outlives its training activity (the activity failed while the job ran)', async () => {
-    const id = await h.submit({ params: { epochs: 2000 }, compute: 'runner-status-fails' }, 'runner-orphan');
+    // Held at epoch 3, where the status read fails: the job is running when the activity dies.
+    const id = await h.submit({ params: { epochs: 2000, ...holdJob(3).params }, compute: 'runner-status-fails' }, 'runner-orphan');
     const done = await h.waitForStage(id, ['failed', 'awaiting_approval'], 60_000);
     expect(done.stage).toBe('failed');
     expect(done.error!.message).toMatch(/status injected to fail/);
@@ -144,7 +153,8 @@ describe('pipelines on the job runner', () => {
   });
 
   it('fails the pipeline with the deadline when the job runs past it', async () => {
-    const id = await h.submit({ params: { epochs: 2000 }, job: { deadlineSeconds: 3 } }, 'runner-deadline');
+    // Held until the deadline stops it, however fast the host trains.
+    const id = await h.submit({ params: { epochs: 2000, ...holdJob(1).params }, job: { deadlineSeconds: 3 } }, 'runner-deadline');
     const done = await h.waitForStage(id, ['failed', 'awaiting_approval'], 60_000);
     expect(done.stage).toBe('failed');
     expect(done.error!.code).toBe('deadline_exceeded');
@@ -155,7 +165,7 @@ describe('pipelines on the job runner', () => {
   });
 
   it('fails the pipeline with the budget when the job costs more than it', async () => {
-    const id = await h.submit({ params: { epochs: 2000 }, job: { budgetUsd: 0.03 } }, 'runner-budget');
+    const id = await h.submit({ params: { epochs: 2000, ...holdJob(1).params }, job: { budgetUsd: 0.03 } }, 'runner-budget');
     const done = await h.waitForStage(id, ['failed', 'awaiting_approval'], 60_000);
     expect(done.stage).toBe('failed');
     expect(done.error!.code).toBe('budget_exceeded');
