@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseCsv, toCsv } from '../core/csv';
-import type { DatasetSpec } from '../core/dataset-spec';
-import { splitHoldout } from '../core/dataset-split';
-import { toFeatureMatrix, validateDataset as checkDataset } from '../core/dataset-validation';
+import { parseCsv, toCsv } from '../core/data/csv';
+import type { DatasetSpec } from '../core/data/dataset-spec';
+import { splitHoldout } from '../core/data/dataset-split';
+import { toFeatureMatrix, validateDataset as checkDataset } from '../core/data/dataset-validation';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 

@@ -1,6 +1,6 @@
 // Rollout side effects at the serving side, through its admin routes: publish a version, read and set
 // traffic weights (each change carries the rollout step), and read the sketches of a bake window.
-import type { VersionSketch } from '../core/version-sketch';
+import type { VersionSketch } from '../core/monitoring/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 import type { EdgeClient } from './edge-client';

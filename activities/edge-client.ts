@@ -1,7 +1,7 @@
 // The control plane's client for the serving side's admin routes (the edge on Workers, or Node
 // serving): publish a version, set traffic weights, read metrics. Every call is idempotent.
-import type { ModelSignature } from '../core/model-signature';
-import type { VersionSketch } from '../core/version-sketch';
+import type { ModelSignature } from '../core/serving/model-signature';
+import type { VersionSketch } from '../core/monitoring/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 
 export interface EdgeClientOptions {

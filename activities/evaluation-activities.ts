@@ -1,12 +1,12 @@
 // Lifecycle step 3: evaluate the candidate (and the champion, on the same holdout) with onnxruntime,
 // apply the metric gate, and build the drift reference profile from the training split.
-import { parseCsv } from '../core/csv';
-import type { DatasetSpec } from '../core/dataset-spec';
-import { toFeatureMatrix } from '../core/dataset-validation';
-import { classificationMetrics, type ClassificationMetrics } from '../core/classification-metrics';
-import { evaluateGate, type Gate, type GateResult } from '../core/metric-gate';
-import type { ModelSignature } from '../core/model-signature';
-import { buildReferenceProfile, type ReferenceProfile } from '../core/reference-profile';
+import { parseCsv } from '../core/data/csv';
+import type { DatasetSpec } from '../core/data/dataset-spec';
+import { toFeatureMatrix } from '../core/data/dataset-validation';
+import { classificationMetrics, type ClassificationMetrics } from '../core/evaluation/classification-metrics';
+import { evaluateGate, type Gate, type GateResult } from '../core/evaluation/metric-gate';
+import type { ModelSignature } from '../core/serving/model-signature';
+import { buildReferenceProfile, type ReferenceProfile } from '../core/monitoring/reference-profile';
 import { CHAMPION } from '../registry/registry-store';
 import type { ActivityDeps } from './activity-deps';
 import { loadOnnxModel, predictProbabilities, type LoadedModel } from './onnx-model';

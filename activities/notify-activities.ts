@@ -1,7 +1,7 @@
 // Tells approvers that a version waits on them and reminds them before the deadline; tells everyone
 // else about drift, rollbacks and failures. A failed webhook throws, so Temporal retries the activity.
 import type { ActivityDeps } from './activity-deps';
-import type { Notification } from './notifier';
+import type { Notification } from '../contracts/notifications';
 import { deliveryIdOf } from './webhook-delivery';
 
 export function notifyActivities(deps: ActivityDeps) {

@@ -1,6 +1,6 @@
 // onnxruntime-node access for evaluation: load a model, read its signature, predict class probabilities.
 import * as ort from 'onnxruntime-node';
-import { protocolDatatype, protocolShape, type ModelSignature } from '../core/model-signature';
+import { protocolDatatype, protocolShape, type ModelSignature } from '../core/serving/model-signature';
 import { WindsockError } from '../core/windsock-error';
 
 export interface LoadedModel {

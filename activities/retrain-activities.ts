@@ -3,10 +3,10 @@
 // champion; and a retrain request into retrain:<model> (what a schedule's tick does).
 import { Context } from '@temporalio/activity';
 import { newestDataset } from '../artifacts/fresh-dataset';
-import { retrainGate, rolloutPlanSchema } from '../core/pipeline-template';
+import { retrainGate, rolloutPlanSchema } from '../core/pipeline/pipeline-template';
 import { WindsockError } from '../core/windsock-error';
-import type { PipelineInput } from '../workflows/model-pipeline-messages';
-import { retrainRequestedSignal, retrainWorkflowId, type RetrainRequest } from '../workflows/retrain-model-messages';
+import type { PipelineInput } from '../contracts/model-pipeline-messages';
+import { retrainRequestedSignal, retrainWorkflowId, type RetrainRequest } from '../contracts/retrain-model-messages';
 import type { ActivityDeps } from './activity-deps';
 
 export function retrainActivities(deps: ActivityDeps) {

@@ -2,7 +2,7 @@
 // across retries, and a failure that tells Temporal whether retrying can help.
 import { createHash } from 'node:crypto';
 import { WindsockError } from '../core/windsock-error';
-import type { Notification } from './notifier';
+import type { Notification } from '../contracts/notifications';
 import { signWebhook, webhookHeaders } from './webhook-signature';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

@@ -7,12 +7,12 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { formatPrincipals, type Principal } from '../core/principals';
+import { formatPrincipals, type Principal } from '../core/auth/principals';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
 import { seedExampleModels } from '../registry/seed-example-models';
 import { startTemporalDevServer, type DevServer } from '../scripts/temporal-dev-server';
-import { projectRoot } from '../worker/activity-deps-from-env';
+import { projectRoot } from '../config/project-root';
 import { bundleWorkflows } from '../worker/create-worker';
 
 export type TemporalStore = 'memory' | 'sqlite';

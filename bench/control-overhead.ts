@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../worker/activity-deps-from-env';
+import { projectRoot } from '../config/project-root';
 import { intArg, ms, printTable, stringArg, summarize, writeResults, type Summary } from './bench-report';
 import { abortAfter, interrupted, stopAll, python, startBenchStack, track, type BenchStack } from './bench-stack';
 import { submitInstantPipeline, trainReferenceModel, waitForStage } from './instant-pipeline';

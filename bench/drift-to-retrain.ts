@@ -6,8 +6,8 @@
 // signal-with-start created. The target: within one monitor period plus 2 s.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../worker/activity-deps-from-env';
-import { retrainWorkflowId } from '../workflows/retrain-model-messages';
+import { projectRoot } from '../config/project-root';
+import { retrainWorkflowId } from '../contracts/retrain-model-messages';
 import { intArg, ms, printTable, summarize, writeResults } from './bench-report';
 import { abortAfter, startBenchStack, stopAll, type BenchStack } from './bench-stack';
 import { submitInstantPipeline, waitForStage } from './instant-pipeline';

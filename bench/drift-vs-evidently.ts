@@ -13,12 +13,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeDrift, driftPolicySchema, type DriftReport } from '../core/drift-report';
-import { binRepresentatives, jensenShannonDistance, ksOnBinnedCdf, psi, wassersteinNormed } from '../core/drift-statistics';
-import { datasetSpecSchema } from '../core/dataset-spec';
-import { buildReferenceProfile, type NumericFeatureProfile, type ReferenceProfile } from '../core/reference-profile';
-import { mulberry32, type Random } from '../core/seeded-random';
-import { driftCurrentOf, emptyVersionSketch, recordInference, type VersionSketch } from '../core/version-sketch';
+import { computeDrift, driftPolicySchema, type DriftReport } from '../core/monitoring/drift-report';
+import { binRepresentatives, jensenShannonDistance, ksOnBinnedCdf, psi, wassersteinNormed } from '../core/statistics/drift-statistics';
+import { datasetSpecSchema } from '../core/data/dataset-spec';
+import { buildReferenceProfile, type NumericFeatureProfile, type ReferenceProfile } from '../core/monitoring/reference-profile';
+import { mulberry32, type Random } from '../core/statistics/seeded-random';
+import { driftCurrentOf, emptyVersionSketch, recordInference, type VersionSketch } from '../core/monitoring/version-sketch';
 import { intArg, printTable, summarize, writeResults } from './bench-report';
 
 const models = intArg('models', 1000);

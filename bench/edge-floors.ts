@@ -9,16 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { createInferenceApp } from '../api/inference/inference-app';
-import type { EdgeStore } from '../api/inference/edge-store';
-import { SketchRecorder } from '../api/inference/sketch-recorder';
+import { createServingApp } from '../api/serving/serving-app';
+import type { ServingStore } from '../api/serving/serving-store';
+import { SketchRecorder } from '../api/serving/sketch-recorder';
 import { BlobArtifactSource } from '../api/node-serving/blob-artifact-source';
 import { onnxruntimeNodeBackend } from '../api/node-serving/onnxruntime-node-backend';
-import { openEdgeStore } from '../api/node-serving/open-edge-store';
+import { openServingStore } from '../api/node-serving/open-serving-store';
 import { LocalBlobStore } from '../artifacts/local-blob-store';
-import { buildInferenceResponse, parseInferenceRequest, type InferenceOutput } from '../core/inference-protocol';
-import type { ModelSignature } from '../core/model-signature';
-import type { ReferenceProfile } from '../core/reference-profile';
+import { buildInferenceResponse, parseInferenceRequest, type InferenceOutput } from '../core/serving/inference-protocol';
+import type { ModelSignature } from '../core/serving/model-signature';
+import type { ReferenceProfile } from '../core/monitoring/reference-profile';
 import { printTable, writeResults } from './bench-report';
 import { ADMIN_TOKEN, fixture, hostLoad, inferBodies, inferPath, MODEL, modelBytes } from './edge-servers';
 import { latencySummary, numberArg, type LatencySummary } from './serving-load';
@@ -93,7 +93,7 @@ await measure('buildInferenceResponse + JSON.stringify', 'outputs to response te
 
 // The recorder as the infer route drives it (recordOf's rows and argmax, then record), with a
 // store that is never written: flushes are measured end to end, not here.
-const recorder = new SketchRecorder({ appendSketches: async () => {} } as unknown as EdgeStore, { maxPendingRequests: 1e9, maxPendingMs: 1e12 });
+const recorder = new SketchRecorder({ appendSketches: async () => {} } as unknown as ServingStore, { maxPendingRequests: 1e9, maxPendingMs: 1e12 });
 const width = profile.features.length;
 await measure('recording one request (recordOf + record)', 'CPU of the deferred work, no flush', (i) => {
   const data = Float32Array.from(rows[i % rows.length]!);
@@ -105,9 +105,9 @@ await measure('recording one request (recordOf + record)', 'CPU of the deferred 
 // --- The whole app in-process ----------------------------------------------------------------
 async function appFloor(recording: boolean): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'windsock-bench-floors-'));
-  const { store, client } = await openEdgeStore(`file:${path.join(home, 'edge.db')}`);
+  const { store, client } = await openServingStore(`file:${path.join(home, 'edge.db')}`);
   const pending: Promise<unknown>[] = [];
-  const { app } = createInferenceApp({
+  const { app } = createServingApp({
     store,
     artifacts: new BlobArtifactSource(new LocalBlobStore(path.join(home, 'artifacts'))),
     backend: onnxruntimeNodeBackend,

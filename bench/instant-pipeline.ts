@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../worker/activity-deps-from-env';
-import { finalStages } from '../workflows/model-pipeline-messages';
+import { projectRoot } from '../config/project-root';
+import { finalStages } from '../contracts/model-pipeline-messages';
 import { python, track, type ApiResponse, type BenchStack } from './bench-stack';
 
 export async function trainReferenceModel(outputDir: string): Promise<{ modelPath: string; seconds: number }> {

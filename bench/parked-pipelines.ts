@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { finalStages } from '../workflows/model-pipeline-messages';
+import { finalStages } from '../contracts/model-pipeline-messages';
 import { intArg, mib, ms, printTable, stringArg, summarize, writeResults, type Summary } from './bench-report';
 import { abortAfter, interrupted, stopAll, startBenchStack, type BenchStack, type Rss } from './bench-stack';
 import { submitInstantPipeline, trainReferenceModel, waitForStage } from './instant-pipeline';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatPrincipals, parsePrincipals, type Principal } from '../core/principals';
+import { formatPrincipals, parsePrincipals, type Principal } from '../core/auth/principals';
 import type { WindsockEnv } from './windsock-env';
 
 const generatedRoles: Array<[string, Principal['roles']]> = [

@@ -2,7 +2,7 @@
 // Writes that a retried activity may repeat are idempotent (keyed by pipeline run or dedupe key).
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
 import { WindsockError } from '../core/windsock-error';
-import type { PipelineTemplate } from '../core/pipeline-template';
+import type { PipelineTemplate } from '../core/pipeline/pipeline-template';
 import { aliases, approvals, auditEvents, models, modelVersions, retrainSchedules } from '../drizzle/schema';
 import type { RegistryDb } from './open-registry';
 import type { AuditEvent, Model, ModelVersion, NewVersion, RetrainSchedule, VersionStatus } from './registry-types';

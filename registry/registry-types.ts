@@ -1,6 +1,6 @@
 // Shapes of registry records as the API and activities see them (JSON columns typed).
-import type { ModelSignature } from '../core/model-signature';
-import type { PipelineTemplate } from '../core/pipeline-template';
+import type { ModelSignature } from '../core/serving/model-signature';
+import type { PipelineTemplate } from '../core/pipeline/pipeline-template';
 
 export type VersionStatus = 'pending_approval' | 'approved' | 'rejected' | 'rolled_back' | 'archived';
 

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pipelineTemplateSchema } from '../core/pipeline-template';
+import { pipelineTemplateSchema } from '../core/pipeline/pipeline-template';
 import type { RegistryStore } from './registry-store';
 
 export const examplesDir = fileURLToPath(new URL('../examples', import.meta.url));

@@ -8,7 +8,7 @@ import type { LocalProvider } from '../activities/compute/local-provider';
 import type { JobStatus } from '../activities/compute/compute-provider';
 import type { Gpu } from './gpu-inventory';
 import type { InputStore } from './input-store';
-import type { RunnerArtifact, ValidSubmitJob } from './runner-protocol';
+import type { RunnerArtifact, ValidSubmitJob } from '../contracts/runner-protocol';
 import type { JobRow, RunnerJobStore } from './runner-job-store';
 import { sha256File } from '../artifacts/sha256-file';
 

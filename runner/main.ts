@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { LocalProvider } from '../activities/compute/local-provider';
-import { projectRoot } from '../worker/activity-deps-from-env';
+import { projectRoot } from '../config/project-root';
 import { detectGpus } from './gpu-inventory';
 import { InputStore } from './input-store';
 import { JobSupervisor } from './job-supervisor';

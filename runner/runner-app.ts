@@ -5,16 +5,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Principal } from '../core/principals';
+import type { Principal } from '../core/auth/principals';
 import { WindsockError } from '../core/windsock-error';
-import type { ApiEnv } from '../api/api-env';
-import { bearerAuth } from '../api/bearer-auth';
-import { notFound, onError, requestId } from '../api/error-envelope';
-import { validate } from '../api/validate';
+import type { ApiEnv } from '../api/http/api-env';
+import { bearerAuth } from '../api/http/bearer-auth';
+import { notFound, onError, requestId } from '../api/http/error-envelope';
+import { validate } from '../api/http/validate';
 import type { Gpu } from './gpu-inventory';
 import type { InputStore } from './input-store';
 import type { JobSupervisor } from './job-supervisor';
-import { submitJobSchema, type RunnerHealth, type SubmitJobResponse, type ValidSubmitJob } from './runner-protocol';
+import { submitJobSchema, type RunnerHealth, type SubmitJobResponse, type ValidSubmitJob } from '../contracts/runner-protocol';
 import type { JobRow, RunnerJobStore } from './runner-job-store';
 
 export interface RunnerAppDeps {

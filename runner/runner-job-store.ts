@@ -5,7 +5,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import { runnerJobs } from '../drizzle/runner-schema';
 import { WindsockError } from '../core/windsock-error';
 import type { RunnerDb } from './runner-db';
-import type { RunnerFailureReason, RunnerJob, RunnerJobState, ValidSubmitJob } from './runner-protocol';
+import type { RunnerFailureReason, RunnerJob, RunnerJobState, ValidSubmitJob } from '../contracts/runner-protocol';
 
 export type JobRow = typeof runnerJobs.$inferSelect;
 

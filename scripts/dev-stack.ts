@@ -6,12 +6,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
-import { formatPrincipals } from '../core/principals';
+import { formatPrincipals } from '../core/auth/principals';
 import { loadWindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
 import { seedExampleModels } from '../registry/seed-example-models';
-import { projectRoot } from '../worker/activity-deps-from-env';
+import { projectRoot } from '../config/project-root';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 import { startWranglerDev, type WranglerDev } from './wrangler-dev';
 

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalProvider } from '../activities/compute/local-provider';
 import { freePort, stopChildProcess } from './local-processes';
-import type { RunnerJob } from '../runner/runner-protocol';
-import { projectRoot } from '../worker/activity-deps-from-env';
+import type { RunnerJob } from '../contracts/runner-protocol';
+import { projectRoot } from '../config/project-root';
 
 export interface RunnerProcess {
   url: string;

@@ -1,17 +1,15 @@
 // Wires the embedded defaults (libSQL registry, local artifacts, local compute) from the environment.
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ActivityDeps } from '../activities';
 import { EdgeClient } from '../activities/edge-client';
 import { computeProfilesFromEnv, defaultComputeProfile } from '../activities/compute/compute-profiles';
 import { LogAndWebhookNotifier } from '../activities/notifier';
 import { LocalBlobStore } from '../artifacts/local-blob-store';
 import { principalsFromEnv } from '../config/principals-from-env';
+import { projectRoot } from '../config/project-root';
 import type { WindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
-
-export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDeps & { close(): void }> {
   const { db, client } = await openRegistry(env.registryUrl, env.WINDSOCK_REGISTRY_AUTH_TOKEN);

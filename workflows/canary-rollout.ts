@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { notifyInBackground } from './deliver-notification';
-import { canaryPolicySchema, decideCanary, type CanaryDecision } from '../core/canary-decision';
+import { canaryPolicySchema, decideCanary, type CanaryDecision } from '../core/rollout/canary-decision';
 import {
   abortRolloutSignal,
   pauseRolloutSignal,
@@ -21,7 +21,7 @@ import {
   type RolloutCommand,
   type RolloutInput,
   type RolloutStatus,
-} from './canary-rollout-messages';
+} from '../contracts/canary-rollout-messages';
 
 type Activities = activities.Activities;
 

@@ -4,7 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { Notification } from '../activities/notifier';
+import type { Notification } from '../contracts/notifications';
 
 const { sendNotification } = proxyActivities<activities.Activities>({
   startToCloseTimeout: '30 seconds',

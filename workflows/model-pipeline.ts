@@ -20,10 +20,10 @@ import {
   type PipelineInput,
   type PipelineStatus,
   type Stage,
-} from './model-pipeline-messages';
+} from '../contracts/model-pipeline-messages';
 import { canaryRollout } from './canary-rollout';
 import { notifyInBackground } from './deliver-notification';
-import { rolloutWorkflowId } from './canary-rollout-messages';
+import { rolloutWorkflowId } from '../contracts/canary-rollout-messages';
 
 type Activities = activities.Activities;
 

@@ -7,7 +7,7 @@ import { condition, continueAsNew, executeChild, proxyActivities, setHandler, wo
 import type * as activities from '../activities';
 import { notifyInBackground } from './deliver-notification';
 import { modelPipeline } from './model-pipeline';
-import { retrainRequestedSignal, retrainStatusQuery, type RetrainInput, type RetrainRequest, type RetrainStatus } from './retrain-model-messages';
+import { retrainRequestedSignal, retrainStatusQuery, type RetrainInput, type RetrainRequest, type RetrainStatus } from '../contracts/retrain-model-messages';
 
 const quick = proxyActivities<activities.Activities>({
   startToCloseTimeout: '30 seconds',

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { WindsockError, errorStatus, type ErrorCode } from '../../core/windsock-error';
 import { sha256File } from '../../artifacts/sha256-file';
-import type { RunnerArtifact, RunnerJob, SubmitJob, SubmitJobResponse } from '../../runner/runner-protocol';
+import type { RunnerArtifact, RunnerJob, SubmitJob, SubmitJobResponse } from '../../contracts/runner-protocol';
 import type { ComputeProvider, JobOutputs, JobRequest, JobStatus } from './compute-provider';
 
 export interface RunnerProviderOptions {

@@ -1,19 +1,19 @@
 // The control API (Hono on Node): health, pipelines through Temporal, the registry's models.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Principal } from '../../core/principals';
+import type { Principal } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
 import type { EdgeClient } from '../../activities/edge-client';
 import type { BlobStore } from '../../artifacts/blob-store';
 import type { RegistryStore } from '../../registry/registry-store';
-import type { ApiEnv } from '../api-env';
-import { bearerAuth } from '../bearer-auth';
-import { notFound, onError, requestId } from '../error-envelope';
-import { modelRoutes } from '../routes/models';
-import { pipelineRoutes, type DatasetResolver } from '../routes/pipelines';
-import { retrainScheduleRoutes } from '../routes/retrain-schedules';
-import { retrainRoutes } from '../routes/retraining';
-import type { TemporalGateway } from '../temporal-gateway';
+import type { ApiEnv } from '../http/api-env';
+import { bearerAuth } from '../http/bearer-auth';
+import { notFound, onError, requestId } from '../http/error-envelope';
+import { modelRoutes } from './routes/model-routes';
+import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
+import { retrainScheduleRoutes } from './routes/retrain-schedule-routes';
+import { retrainRoutes } from './routes/retrain-routes';
+import type { TemporalGateway } from '../temporal/temporal-gateway';
 import type { RetrainScheduleGateway } from './retrain-schedule-gateway';
 
 export interface ControlAppDeps {

@@ -5,7 +5,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WindsockError } from '../../core/windsock-error';
-import type { DatasetResolver } from '../routes/pipelines';
+import type { DatasetResolver } from '../pipelines/pipeline-routes';
 
 export class FileDatasetResolver implements DatasetResolver {
   constructor(private readonly baseDir: string) {}

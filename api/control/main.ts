@@ -8,11 +8,11 @@ import { temporalConnectionOptions } from '../../config/temporal-connection';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { openRegistry } from '../../registry/open-registry';
 import { RegistryStore } from '../../registry/registry-store';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { projectRoot } from '../../config/project-root';
 import { createControlApp } from './control-app';
 import { FileDatasetResolver } from './file-dataset-resolver';
 import { GrpcRetrainScheduleGateway } from './grpc-retrain-schedule-gateway';
-import { GrpcTemporalGateway } from './grpc-temporal-gateway';
+import { GrpcTemporalGateway } from '../temporal/grpc-temporal-gateway';
 import { reconcileSchedules } from './reconcile-schedules';
 
 const env = loadWindsockEnv();

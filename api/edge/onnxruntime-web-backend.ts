@@ -1,8 +1,8 @@
 // The inference backend in workerd: onnxruntime-web's wasm build (started by onnx-runtime-web.ts).
-import type { InferenceInput, InferenceOutput } from '../../core/inference-protocol';
-import { protocolDatatype, type ModelSignature } from '../../core/model-signature';
-import { ortTensorType } from '../inference/ort-tensor-types';
-import type { InferenceBackend, LoadedSession } from '../inference/serving-ports';
+import type { InferenceInput, InferenceOutput } from '../../core/serving/inference-protocol';
+import { protocolDatatype, type ModelSignature } from '../../core/serving/model-signature';
+import { ortTensorType } from '../serving/ort-tensor-types';
+import type { InferenceBackend, LoadedSession } from '../serving/serving-ports';
 import { createSession, ort } from './onnx-runtime-web';
 
 

@@ -1,5 +1,5 @@
 // Model bytes at the edge: an R2 bucket, versioned keys (models/<name>/<version>/<sha256>.onnx).
-import type { ArtifactSource } from '../inference/serving-ports';
+import type { ArtifactSource } from '../serving/serving-ports';
 
 export class R2ArtifactSource implements ArtifactSource {
   constructor(private readonly bucket: R2Bucket) {}

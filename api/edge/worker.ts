@@ -1,25 +1,25 @@
 // The edge: Windsock's inference app on Cloudflare Workers (onnxruntime-web, D1, R2), and the
 // scheduled drift monitor. One app per isolate; sessions and weights are cached in it.
 import { drizzle } from 'drizzle-orm/d1';
-import { parsePrincipals } from '../../core/principals';
+import { parsePrincipals } from '../../core/auth/principals';
 import * as schema from '../../drizzle/edge-schema';
-import { FetchTemporalGateway } from '../fetch-temporal-gateway';
-import { runDriftMonitor } from '../inference/drift-monitor';
-import { temporalRetrainRequester } from '../inference/temporal-retrain-requester';
-import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
-import { EdgeStore, type EdgeDb } from '../inference/edge-store';
-import { createInferenceApp, type InferenceApp } from '../inference/inference-app';
+import { FetchTemporalGateway } from '../temporal/fetch-temporal-gateway';
+import { runDriftMonitor } from '../serving/drift-monitor';
+import { temporalRetrainRequester } from '../serving/temporal-retrain-requester';
+import { UriDatasetResolver } from '../serving/uri-dataset-resolver';
+import { ServingStore, type ServingDb } from '../serving/serving-store';
+import { createServingApp, type ServingApp } from '../serving/serving-app';
 import { onnxruntimeWebBackend } from './onnxruntime-web-backend';
 import { R2ArtifactSource } from './r2-artifact-source';
 
-let isolate: { app: InferenceApp; store: EdgeStore } | undefined;
+let isolate: { app: ServingApp; store: ServingStore } | undefined;
 
-function edgeFor(env: Env): { app: InferenceApp; store: EdgeStore } {
+function edgeFor(env: Env): { app: ServingApp; store: ServingStore } {
   if (isolate) return isolate;
-  const store = new EdgeStore(drizzle(env.EDGE_DB, { schema }) as unknown as EdgeDb);
+  const store = new ServingStore(drizzle(env.EDGE_DB, { schema }) as unknown as ServingDb);
   const principals = env.WINDSOCK_TOKENS ? parsePrincipals(env.WINDSOCK_TOKENS) : [];
   if (principals.length === 0) console.warn('[edge] WINDSOCK_TOKENS is not set: every admin request will be refused');
-  const app = createInferenceApp({
+  const app = createServingApp({
     store,
     artifacts: new R2ArtifactSource(env.MODELS),
     backend: onnxruntimeWebBackend,

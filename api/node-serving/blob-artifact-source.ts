@@ -1,7 +1,7 @@
 // Model bytes for Node serving from Windsock's blob store (a directory by default).
 import { WindsockError } from '../../core/windsock-error';
 import type { LocalBlobStore } from '../../artifacts/local-blob-store';
-import type { ArtifactSource } from '../inference/serving-ports';
+import type { ArtifactSource } from '../serving/serving-ports';
 
 export class BlobArtifactSource implements ArtifactSource {
   constructor(private readonly blobs: LocalBlobStore) {}

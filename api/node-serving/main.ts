@@ -6,10 +6,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { principalsFromEnv } from '../../config/principals-from-env';
 import { loadWindsockEnv } from '../../config/windsock-env';
-import { FetchTemporalGateway } from '../fetch-temporal-gateway';
-import { runDriftMonitor } from '../inference/drift-monitor';
-import { temporalRetrainRequester } from '../inference/temporal-retrain-requester';
-import { UriDatasetResolver } from '../inference/uri-dataset-resolver';
+import { FetchTemporalGateway } from '../temporal/fetch-temporal-gateway';
+import { runDriftMonitor } from '../serving/drift-monitor';
+import { temporalRetrainRequester } from '../serving/temporal-retrain-requester';
+import { UriDatasetResolver } from '../serving/uri-dataset-resolver';
 import { openNodeInferenceApp } from './node-inference-app';
 import { availableExecutionProviders } from './onnxruntime-node-backend';
 

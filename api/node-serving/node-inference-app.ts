@@ -2,16 +2,16 @@
 // Turso/sqld by URL, shared by replicas), model bytes from a blob-store directory, and the recorder's
 // batches written off the event loop when the database is a file. `npm run serve` and the tests use it.
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
-import type { Principal } from '../../core/principals';
-import { createInferenceApp, type InferenceApp, type InferenceAppOptions } from '../inference/inference-app';
-import type { EdgeStore } from '../inference/edge-store';
+import type { Principal } from '../../core/auth/principals';
+import { createServingApp, type ServingApp, type ServingAppOptions } from '../serving/serving-app';
+import type { ServingStore } from '../serving/serving-store';
 import { BlobArtifactSource } from './blob-artifact-source';
 import { monotonicLatencyClock } from './monotonic-latency-clock';
 import { createOnnxruntimeNodeBackend, onnxruntimeNodeBackend } from './onnxruntime-node-backend';
-import { openEdgeStore } from './open-edge-store';
+import { openServingStore } from './open-serving-store';
 import { ThreadedSketchSink } from './threaded-sketch-sink';
 
-export interface NodeInferenceOptions extends Pick<InferenceAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines'> {
+export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines'> {
   /** libSQL URL: `file:` path, or `libsql://` / `http(s)://` for Turso and sqld. */
   databaseUrl: string;
   authToken?: string;
@@ -22,8 +22,8 @@ export interface NodeInferenceOptions extends Pick<InferenceAppOptions, 'routing
   executionProviders?: readonly string[];
 }
 
-export interface NodeInferenceApp extends InferenceApp {
-  store: EdgeStore;
+export interface NodeInferenceApp extends ServingApp {
+  store: ServingStore;
   /** Resolves once the work deferred past the responses so far (recordings, flushes) is done. */
   settled(): Promise<void>;
   /** Finishes pending recordings, writes the batch and closes the database. */
@@ -31,7 +31,7 @@ export interface NodeInferenceApp extends InferenceApp {
 }
 
 export async function openNodeInferenceApp(options: NodeInferenceOptions): Promise<NodeInferenceApp> {
-  const { store, client } = await openEdgeStore(options.databaseUrl, options.authToken);
+  const { store, client } = await openServingStore(options.databaseUrl, options.authToken);
   // Remote libSQL is already asynchronous I/O; a file is written on the calling thread.
   const sink = options.databaseUrl.startsWith('file:') ? new ThreadedSketchSink(store, options.databaseUrl) : undefined;
   const pending = new Set<Promise<unknown>>();
@@ -43,7 +43,7 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
     pending.add(work);
     work.then(() => forget(work), () => forget(work));
   };
-  const inference = createInferenceApp({
+  const inference = createServingApp({
     store,
     sketchSink: sink,
     artifacts: new BlobArtifactSource(new LocalBlobStore(options.artifactsDir)),

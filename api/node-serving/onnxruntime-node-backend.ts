@@ -2,10 +2,10 @@
 // the execution providers asked for (CPU by default; CUDA or TensorRT where the host and the
 // onnxruntime-node install have them), each falling back to the next.
 import * as ort from 'onnxruntime-node';
-import type { InferenceInput, InferenceOutput } from '../../core/inference-protocol';
-import { protocolDatatype, type ModelSignature } from '../../core/model-signature';
-import { ortTensorType } from '../inference/ort-tensor-types';
-import type { InferenceBackend, LoadedSession } from '../inference/serving-ports';
+import type { InferenceInput, InferenceOutput } from '../../core/serving/inference-protocol';
+import { protocolDatatype, type ModelSignature } from '../../core/serving/model-signature';
+import { ortTensorType } from '../serving/ort-tensor-types';
+import type { InferenceBackend, LoadedSession } from '../serving/serving-ports';
 
 export function toOrtTensor(input: InferenceInput): ort.Tensor {
   return new ort.Tensor(ortTensorType[input.datatype], input.data as never, input.shape);

@@ -4,8 +4,8 @@
 // this thread (so the schema lives in one place) and run on the worker's own connection.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { EdgeStore } from '../inference/edge-store';
-import type { SketchRow, SketchSink } from '../inference/sketch-recorder';
+import type { ServingStore } from '../serving/serving-store';
+import type { SketchRow, SketchSink } from '../serving/sketch-recorder';
 import { BUSY_TIMEOUT_MS } from '../../registry/open-libsql-client';
 
 // Plain CommonJS, so that the thread needs no TypeScript loader (tsx, vitest) to start.
@@ -38,7 +38,7 @@ export class ThreadedSketchSink implements SketchSink {
 
   /** `url`: a `file:` URL of the database the store also opened. */
   constructor(
-    private readonly store: EdgeStore,
+    private readonly store: ServingStore,
     url: string,
   ) {
     const clientModule = createRequire(import.meta.url).resolve('@libsql/client');

@@ -5,7 +5,7 @@ Contract (the job reads only environment variables):
 
   WINDSOCK_DATASET         path of the training CSV (header row; the spec's feature columns
                            and its target column; other columns are ignored)
-  WINDSOCK_DATASET_SPEC    path of the dataset-spec JSON (core/dataset-spec.ts): feature names
+  WINDSOCK_DATASET_SPEC    path of the dataset-spec JSON (core/data/dataset-spec.ts): feature names
                            in input order, target name, classes (class i = output index i)
   WINDSOCK_PARAMS          optional JSON object of hyperparameters, all optional:
                              epochs (60; 0 exports the untrained, randomly initialised model),

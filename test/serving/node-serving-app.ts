@@ -3,12 +3,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { InferenceAppOptions } from '../../api/inference/inference-app';
+import type { ServingAppOptions } from '../../api/serving/serving-app';
 import { openNodeInferenceApp, type NodeInferenceOptions } from '../../api/node-serving/node-inference-app';
 
 export const servingAdminToken = 'ops-token-0123456789abcdef';
 
-export async function startNodeServingApp(options: Partial<Pick<InferenceAppOptions, 'pipelines' | 'principals'>> & Partial<Pick<NodeInferenceOptions, 'databaseUrl' | 'artifactsDir' | 'routingCacheMs'>> = {}) {
+export async function startNodeServingApp(options: Partial<Pick<ServingAppOptions, 'pipelines' | 'principals'>> & Partial<Pick<NodeInferenceOptions, 'databaseUrl' | 'artifactsDir' | 'routingCacheMs'>> = {}) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'windsock-serving-'));
   const serving = await openNodeInferenceApp({
     databaseUrl: options.databaseUrl ?? `file:${path.join(home, 'edge.db')}`,

@@ -5,18 +5,18 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEdgeStore } from '../../api/node-serving/open-edge-store';
+import { openServingStore } from '../../api/node-serving/open-serving-store';
 import { ThreadedSketchSink } from '../../api/node-serving/threaded-sketch-sink';
-import { emptyVersionSketch } from '../../core/version-sketch';
+import { emptyVersionSketch } from '../../core/monitoring/version-sketch';
 import fixture from '../fixtures/breast-cancer-serving.json';
 
 describe('sketches written from a worker thread', () => {
-  let opened: Awaited<ReturnType<typeof openEdgeStore>>;
+  let opened: Awaited<ReturnType<typeof openServingStore>>;
   let sink: ThreadedSketchSink;
 
   beforeAll(async () => {
     const url = `file:${path.join(mkdtempSync(path.join(os.tmpdir(), 'windsock-sink-')), 'serving.db')}`;
-    opened = await openEdgeStore(url);
+    opened = await openServingStore(url);
     sink = new ThreadedSketchSink(opened.store, url);
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/temporal-dev-server';
 import { EdgeClient } from '../../activities/edge-client';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { projectRoot } from '../../config/project-root';
 import fixture from '../fixtures/breast-cancer-serving.json';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
 import { sendTraffic } from './edge-traffic';

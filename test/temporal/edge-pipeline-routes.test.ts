@@ -2,9 +2,9 @@
 // HTTP API, with templates pushed by the control plane and datasets named by URI.
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FetchTemporalGateway } from '../../api/fetch-temporal-gateway';
-import { UriDatasetResolver } from '../../api/inference/uri-dataset-resolver';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { FetchTemporalGateway } from '../../api/temporal/fetch-temporal-gateway';
+import { UriDatasetResolver } from '../../api/serving/uri-dataset-resolver';
+import { projectRoot } from '../../config/project-root';
 import { startNodeServingApp } from '../serving/node-serving-app';
 import { auth, exampleDataset, principals, startHarness, type Harness } from './pipeline-harness';
 

@@ -1,7 +1,7 @@
 // The pipeline routes over Temporal's HTTP API (FetchTemporalGateway), as the edge reaches Temporal:
 // the same flow and rules as over gRPC, with payloads that survive the trip intact.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FetchTemporalGateway } from '../../api/fetch-temporal-gateway';
+import { FetchTemporalGateway } from '../../api/temporal/fetch-temporal-gateway';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;

@@ -9,20 +9,20 @@ import { inject } from 'vitest';
 import { LocalProvider } from '../../activities/compute/local-provider';
 import type { ActivityDeps } from '../../activities';
 import type { EdgeClient } from '../../activities/edge-client';
-import type { Notification } from '../../activities/notifier';
+import type { Notification } from '../../contracts/notifications';
 import { createControlApp } from '../../api/control/control-app';
 import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
 import { GrpcRetrainScheduleGateway } from '../../api/control/grpc-retrain-schedule-gateway';
-import { GrpcTemporalGateway } from '../../api/control/grpc-temporal-gateway';
-import { FetchTemporalGateway } from '../../api/fetch-temporal-gateway';
+import { GrpcTemporalGateway } from '../../api/temporal/grpc-temporal-gateway';
+import { FetchTemporalGateway } from '../../api/temporal/fetch-temporal-gateway';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
-import type { Principal } from '../../core/principals';
+import type { Principal } from '../../core/auth/principals';
 import { openRegistry } from '../../registry/open-registry';
 import { RegistryStore } from '../../registry/registry-store';
 import { seedExampleModels } from '../../registry/seed-example-models';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { projectRoot } from '../../config/project-root';
 import { createWorker } from '../../worker/create-worker';
-import { finalStages, type PipelineStatus } from '../../workflows/model-pipeline-messages';
+import { finalStages, type PipelineStatus } from '../../contracts/model-pipeline-messages';
 
 let runtimeQuiet = false;
 function quietRuntime() {

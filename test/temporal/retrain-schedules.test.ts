@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcRetrainScheduleGateway } from '../../api/control/grpc-retrain-schedule-gateway';
 import { reconcileSchedules } from '../../api/control/reconcile-schedules';
 import { temporalScheduleId } from '../../api/control/retrain-schedule-gateway';
-import { pipelineTemplateSchema, type PipelineTemplate } from '../../core/pipeline-template';
-import { projectRoot } from '../../worker/activity-deps-from-env';
-import { retrainWorkflowId, type RetrainStatus } from '../../workflows/retrain-model-messages';
+import { pipelineTemplateSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
+import { projectRoot } from '../../config/project-root';
+import { retrainWorkflowId, type RetrainStatus } from '../../contracts/retrain-model-messages';
 import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
 const MODEL = 'breast-cancer';

@@ -7,7 +7,7 @@ import { freePort } from '../../scripts/local-processes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EdgeClient } from '../../activities/edge-client';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { projectRoot } from '../../config/project-root';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
 import { sendTraffic } from './edge-traffic';
 import { steadyCanaryPolicy } from './steady-canary-policy';

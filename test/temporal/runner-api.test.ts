@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { isAlive } from '../../activities/compute/local-provider';
-import { projectRoot } from '../../worker/activity-deps-from-env';
+import { projectRoot } from '../../config/project-root';
 import { startRunnerProcess, type RunnerProcess } from '../../scripts/runner-process';
 import { holdJob } from './job-hold';
 

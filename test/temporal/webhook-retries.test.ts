@@ -10,7 +10,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { Client as LibsqlClient } from '@libsql/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { LogAndWebhookNotifier, type Notification } from '../../activities/notifier';
+import { LogAndWebhookNotifier } from '../../activities/notifier';
+import { type Notification } from '../../contracts/notifications';
 import { deliveryIdOf } from '../../activities/webhook-delivery';
 import { webhookHeaders } from '../../activities/webhook-signature';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';

@@ -2,7 +2,7 @@
 // as modelPipeline's notification activities (its `quick` proxy).
 import { proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../../activities';
-import type { Notification } from '../../activities/notifier';
+import type { Notification } from '../../contracts/notifications';
 
 const { sendNotification } = proxyActivities<activities.Activities>({
   startToCloseTimeout: '30 seconds',

@@ -1,7 +1,8 @@
 // Signed webhooks against a real HTTP receiver on loopback that checks every signature.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LogAndWebhookNotifier, type Notification } from '../../activities/notifier';
+import { LogAndWebhookNotifier } from '../../activities/notifier';
+import { type Notification } from '../../contracts/notifications';
 import { deliverWebhook, deliveryIdOf, isRetryableStatus } from '../../activities/webhook-delivery';
 import { signWebhook, verifyWindsockSignature, webhookHeaders } from '../../activities/webhook-signature';
 import { WindsockError } from '../../core/windsock-error';

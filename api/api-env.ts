@@ -1,9 +1,0 @@
-// Hono context variables every Windsock app sets: the request id and the authenticated principal.
-import type { Principal } from '../core/principals';
-
-export interface ApiEnv {
-  Variables: {
-    requestId: string;
-    principal: Principal;
-  };
-}

@@ -1,0 +1,100 @@
+// /v1/models: the registry's models and versions with metrics, artifact, signature and lineage.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { EdgeClient } from '../../../activities/edge-client';
+import { publishVersion } from '../../../activities/publish-version';
+import type { BlobStore } from '../../../artifacts/blob-store';
+import { WindsockError } from '../../../core/windsock-error';
+import { CHAMPION } from '../../../registry/registry-store';
+import type { RegistryStore } from '../../../registry/registry-store';
+import type { ApiEnv } from '../../http/api-env';
+import { requireRole } from '../../http/bearer-auth';
+import { validate } from '../../http/validate';
+
+const nameParam = z.object({ name: z.string().min(1).max(64) });
+const versionParam = nameParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1') });
+const rollbackBody = z.strictObject({ version: z.number().int().min(1), reason: z.string().max(2000).optional() });
+
+export interface ModelRouteDeps {
+  registry: RegistryStore;
+  blobs: BlobStore;
+  /** The serving side to publish to; absent when none is configured. */
+  edge?: EdgeClient;
+}
+
+export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
+  return new Hono<ApiEnv>()
+    .get('/', async (c) => {
+      const models = await registry.listModels();
+      return c.json({
+        models: models.map((m) => ({
+          name: m.name,
+          description: m.description,
+          latestVersion: m.latestVersion,
+          champion: m.champion,
+          createdAt: m.createdAt,
+        })),
+      });
+    })
+    .get('/:name', validate('param', nameParam), async (c) => {
+      const model = await registry.requireModel(c.req.valid('param').name);
+      const [versions, aliases] = await Promise.all([registry.listVersions(model.name), registry.listAliases(model.name)]);
+      return c.json({
+        ...model,
+        aliases: Object.fromEntries(aliases.map((a) => [a.alias, { version: a.version, previousVersion: a.previousVersion, updatedBy: a.updatedBy, updatedAt: a.updatedAt }])),
+        versions: versions.map(({ version, status, metrics, artifactSha256, createdAt }) => ({ version, status, metrics, artifactSha256, createdAt })),
+      });
+    })
+    .get('/:name/versions', validate('param', nameParam), async (c) => {
+      const model = await registry.requireModel(c.req.valid('param').name);
+      return c.json({ model: model.name, versions: await registry.listVersions(model.name) });
+    })
+    .get('/:name/versions/:v', validate('param', versionParam), async (c) => {
+      const { name, v } = c.req.valid('param');
+      await registry.requireModel(name);
+      const version = await registry.requireVersion(name, v);
+      return c.json({ ...version, approvals: await registry.listApprovals(name, v), audit: await registry.listAudit({ modelName: name }).then((events) => events.filter((e) => e.version === v || e.pipelineId === version.pipelineId)) });
+    })
+    .post('/:name/rollback', requireRole('admin'), validate('param', nameParam), validate('json', rollbackBody), async (c) => {
+      // One call back to an earlier version: the edge serves it at 100% and the champion alias moves.
+      const { name } = c.req.valid('param');
+      const { version: v, reason } = c.req.valid('json');
+      if (!edge) throw new WindsockError('unavailable', 'no edge is configured: set WINDSOCK_EDGE_URL');
+      const version = await registry.requireVersion(name, v);
+      if (version.status !== 'approved') {
+        throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only an approved version can take all traffic`);
+      }
+      await publishVersion({ registry, blobs, edge }, name, v);
+      const current = await edge.getTraffic(name);
+      const traffic = await edge.setTraffic(name, { [String(v)]: 100 }, (current?.step ?? 0) + 1);
+      const by = c.get('principal').name;
+      const { previous } = await registry.setAlias(name, CHAMPION, v, by);
+      await registry.appendAudit({
+        dedupeKey: `rollback:${name}:${v}:${traffic.step}`,
+        actor: by,
+        event: 'model.rolled_back',
+        modelName: name,
+        version: v,
+        details: { previousChampion: previous, weightsBefore: current?.weights ?? null, reason: reason ?? '' },
+      });
+      return c.json({ model: name, champion: v, previousChampion: previous, traffic });
+    })
+    .post('/:name/versions/:v/publish', requireRole('admin'), validate('param', versionParam), async (c) => {
+      const { name, v } = c.req.valid('param');
+      if (!edge) throw new WindsockError('unavailable', 'no edge is configured: set WINDSOCK_EDGE_URL');
+      const version = await registry.requireVersion(name, v);
+      if (version.status !== 'approved') {
+        throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only approved versions are published`);
+      }
+      const result = await publishVersion({ registry, blobs, edge }, name, v);
+      await registry.appendAudit({
+        dedupeKey: `publish:${name}:${v}:${Date.now()}`,
+        actor: c.get('principal').name,
+        event: 'version.published',
+        modelName: name,
+        version: v,
+        details: { result: result.published },
+      });
+      return c.json({ model: name, version: v, ...result });
+    });
+}

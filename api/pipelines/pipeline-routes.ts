@@ -1,0 +1,216 @@
+// /v1/pipelines: start a model pipeline, read its status, approve, reject or cancel it. Written once
+// against TemporalGateway and mounted on the control API (Node) and the edge (Workers).
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { parseDurationSeconds } from '../../core/pipeline/duration';
+import { gateSchema } from '../../core/evaluation/metric-gate';
+import { holdoutSchema, jobSpecSchema, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
+import { hasRole } from '../../core/auth/principals';
+import { WindsockError } from '../../core/windsock-error';
+import {
+  approveSignal,
+  finalStages,
+  rejectSignal,
+  statusQuery,
+  type PipelineInput,
+  type PipelineStatus,
+} from '../../contracts/model-pipeline-messages';
+import {
+  abortRolloutSignal,
+  pauseRolloutSignal,
+  promoteRolloutSignal,
+  resumeRolloutSignal,
+  rolloutStatusQuery,
+  rolloutWorkflowId,
+  type RolloutStatus,
+} from '../../contracts/canary-rollout-messages';
+import type { ApiEnv } from '../http/api-env';
+import { requireRole } from '../http/bearer-auth';
+import type { TemporalGateway, WorkflowDescription } from '../temporal/temporal-gateway';
+import { validate } from '../http/validate';
+
+export interface ModelTemplates {
+  get(model: string): Promise<PipelineTemplate | undefined>;
+  names(): Promise<string[]>;
+}
+
+export interface DatasetResolver {
+  /** The dataset's URI for the worker, or a WindsockError naming why it cannot be used. */
+  resolve(reference: string): Promise<string>;
+}
+
+export interface PipelineRouteDeps {
+  gateway: TemporalGateway;
+  taskQueue: string;
+  templates: ModelTemplates;
+  datasets: DatasetResolver;
+  /** Whether approved versions roll out to an edge (one is configured); otherwise the alias moves at approval. */
+  rollout: boolean;
+}
+
+export const startPipelineBody = z.strictObject({
+  model: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, ".", "_" or "-", at most 64'),
+  dataset: z.string().min(1),
+  /** Overrides of the model's job; changing the command needs the admin role (it runs on the worker host). */
+  job: jobSpecSchema.partial().optional(),
+  /** The compute profile to train on (`local`, `runner`, ...); the same as job.provider. */
+  compute: jobSpecSchema.shape.provider,
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+  gate: gateSchema.optional(),
+  holdout: holdoutSchema.partial().optional(),
+  approvalTimeout: z
+    .union([z.number(), z.string()])
+    .refine((v) => parseDurationSeconds(v) !== undefined, 'a positive number of seconds or a duration like "30m", "2h", "7d"')
+    .optional(),
+  reminderBefore: z
+    .union([z.number(), z.string()])
+    .refine((v) => parseDurationSeconds(v) !== undefined, 'a positive number of seconds or a duration like "1h"')
+    .optional(),
+  /** Overrides of the model's rollout plan; false keeps the new version off the edge. */
+  rollout: z.union([z.literal(false), rolloutPlanSchema.partial()]).optional(),
+});
+export type StartPipelineBody = z.infer<typeof startPipelineBody>;
+
+const approveBody = z.strictObject({ comment: z.string().max(2000).optional() });
+const rejectBody = z.strictObject({ reason: z.string().min(1, 'say why the version is rejected').max(2000) });
+const rolloutActionBody = z.strictObject({ reason: z.string().max(2000).optional() });
+const idParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}-[0-9a-f]{16}$/, 'not a pipeline id') });
+
+const rolloutActionParam = idParam.extend({ action: z.enum(['pause', 'resume', 'abort', 'promote']) });
+
+async function sha256Hex(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Same principal, same body, same Idempotency-Key: same pipeline id, so a retried POST starts nothing new. */
+async function pipelineIdFor(principal: string, body: StartPipelineBody, idempotencyKey: string | undefined): Promise<string> {
+  const canonical = JSON.stringify(body, Object.keys(flattenKeys(body)).sort());
+  return `${body.model}-${(await sha256Hex(`${principal}\n${idempotencyKey ?? ''}\n${canonical}`)).slice(0, 16)}`;
+}
+
+function flattenKeys(value: unknown, out: Record<string, true> = {}): Record<string, true> {
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = true;
+      flattenKeys(v, out);
+    }
+  }
+  return out;
+}
+
+export function pipelineRoutes(deps: PipelineRouteDeps) {
+  async function describeOr404(id: string): Promise<WorkflowDescription> {
+    const description = await deps.gateway.describe(id);
+    if (!description) throw new WindsockError('not_found', `unknown pipeline '${id}'`);
+    return description;
+  }
+
+  async function statusOf(id: string): Promise<{ status: PipelineStatus; description: WorkflowDescription }> {
+    const description = await describeOr404(id);
+    try {
+      return { status: await deps.gateway.query<PipelineStatus>(id, statusQuery.name), description };
+    } catch (err) {
+      throw new WindsockError('unavailable', `pipeline '${id}' did not answer its status query (is a worker running?): ${(err as Error).message}`, {
+        retryable: true,
+      });
+    }
+  }
+
+  return new Hono<ApiEnv>()
+    .post('/', requireRole('submitter'), validate('json', startPipelineBody), async (c) => {
+      const body = c.req.valid('json');
+      const principal = c.get('principal');
+      const template = await deps.templates.get(body.model);
+      if (!template) {
+        const known = await deps.templates.names();
+        throw new WindsockError('not_found', `unknown model '${body.model}'; known models: ${known.join(', ') || 'none'}`);
+      }
+      if (body.job?.command && !hasRole(principal, 'admin')) {
+        throw new WindsockError('forbidden', 'overriding job.command runs a process on the worker host and needs the admin role');
+      }
+      if (body.compute && body.job?.provider && body.compute !== body.job.provider) {
+        throw new WindsockError('bad_request', `body.compute ('${body.compute}') and body.job.provider ('${body.job.provider}') disagree; send one`);
+      }
+      const datasetUri = await deps.datasets.resolve(body.dataset);
+      const pipelineId = await pipelineIdFor(principal.name, body, c.req.header('idempotency-key'));
+      const input: PipelineInput = {
+        pipelineId,
+        model: body.model,
+        datasetUri,
+        spec: template.datasetSpec,
+        job: { ...template.job, ...body.job, ...(body.compute ? { provider: body.compute } : {}) },
+        params: { ...template.params, ...body.params },
+        gate: body.gate ?? template.gate,
+        holdout: { ...template.holdout, ...body.holdout },
+        approvalTimeoutSeconds: body.approvalTimeout !== undefined ? parseDurationSeconds(body.approvalTimeout)! : template.approvalTimeoutSeconds,
+        reminderBeforeSeconds: body.reminderBefore !== undefined ? parseDurationSeconds(body.reminderBefore) : undefined,
+        submittedBy: principal.name,
+        rollout:
+          deps.rollout && body.rollout !== false
+            ? rolloutPlanSchema.parse({ ...template.rollout, ...body.rollout })
+            : undefined,
+      };
+      const { started } = await deps.gateway.start({ workflowType: 'modelPipeline', workflowId: pipelineId, taskQueue: deps.taskQueue, args: [input] });
+      const location = `/v1/pipelines/${pipelineId}`;
+      c.header('location', location);
+      return c.json({ pipelineId, created: started, status: location }, started ? 202 : 200);
+    })
+    .get('/:id', validate('param', idParam), async (c) => {
+      const { id } = c.req.valid('param');
+      const { status, description } = await statusOf(id);
+      const training = description.pendingActivities.find((a) => a.activityType === 'trainModel');
+      const rollout = status.stage === 'rolling_out' ? await deps.gateway.query<RolloutStatus>(rolloutWorkflowId(id), rolloutStatusQuery.name).catch(() => undefined) : undefined;
+      return c.json({
+        ...status,
+        ...(rollout ? { rollout } : {}),
+        ...(training ? { progress: { attempt: training.attempt, ...(training.heartbeat as object | undefined), lastFailure: training.lastFailure } } : {}),
+        temporal: { workflowId: description.workflowId, runId: description.runId, status: description.status, startTime: description.startTime, closeTime: description.closeTime },
+      });
+    })
+    .post('/:id/approve', requireRole('approver'), validate('param', idParam), validate('json', approveBody), async (c) => {
+      const { id } = c.req.valid('param');
+      const principal = c.get('principal');
+      const { status } = await statusOf(id);
+      if (status.submittedBy === principal.name) {
+        throw new WindsockError('forbidden', `${principal.name} submitted pipeline '${id}' and may not approve it; another approver must (four-eyes)`);
+      }
+      if (status.stage !== 'awaiting_approval') {
+        throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; approval is possible only while it is awaiting_approval`);
+      }
+      await deps.gateway.signal(id, approveSignal.name, { principal: principal.name, comment: c.req.valid('json').comment });
+      return c.json({ pipelineId: id, accepted: true }, 202);
+    })
+    .post('/:id/reject', requireRole('approver'), validate('param', idParam), validate('json', rejectBody), async (c) => {
+      const { id } = c.req.valid('param');
+      const { status } = await statusOf(id);
+      if (status.stage !== 'awaiting_approval') {
+        throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; rejection is possible only while it is awaiting_approval`);
+      }
+      await deps.gateway.signal(id, rejectSignal.name, { principal: c.get('principal').name, comment: c.req.valid('json').reason });
+      return c.json({ pipelineId: id, accepted: true }, 202);
+    })
+    .post('/:id/rollout/:action', requireRole('approver'), validate('param', rolloutActionParam), validate('json', rolloutActionBody), async (c) => {
+      const { id, action } = c.req.valid('param');
+      const { status } = await statusOf(id);
+      if (status.stage !== 'rolling_out') {
+        throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; rollout commands work only while it is rolling_out`);
+      }
+      const signal = { pause: pauseRolloutSignal, resume: resumeRolloutSignal, abort: abortRolloutSignal, promote: promoteRolloutSignal }[action];
+      await deps.gateway.signal(rolloutWorkflowId(id), signal.name, { principal: c.get('principal').name, reason: c.req.valid('json').reason });
+      return c.json({ pipelineId: id, action, accepted: true }, 202);
+    })
+    .post('/:id/cancel', requireRole('submitter'), validate('param', idParam), async (c) => {
+      const { id } = c.req.valid('param');
+      const principal = c.get('principal');
+      const { status, description } = await statusOf(id);
+      if (status.submittedBy !== principal.name && !hasRole(principal, 'admin')) {
+        throw new WindsockError('forbidden', `only ${status.submittedBy} (the submitter) or an admin may cancel pipeline '${id}'`);
+      }
+      if (finalStages.has(status.stage) || description.status !== 'RUNNING') {
+        throw new WindsockError('conflict', `pipeline '${id}' already ended as ${status.stage}`);
+      }
+      await deps.gateway.cancel(id);
+      return c.json({ pipelineId: id, accepted: true }, 202);
+    });
+}

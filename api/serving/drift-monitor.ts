@@ -1,0 +1,88 @@
+// The scheduled drift monitor: for every version that serves traffic, drift of the last window
+// against its reference profile, stored as a report. Where the model has a retrain policy, the
+// report also decides (core/monitoring/retrain-trigger.ts) whether to ask for retraining; the request goes to
+// the model's retrain workflow by signal-with-start, so repeated or concurrent monitor runs still
+// make one pipeline.
+import { computeDrift, driftPolicySchema } from '../../core/monitoring/drift-report';
+import { decideRetrain, retrainPolicySchema, type RetrainDecision } from '../../core/monitoring/retrain-trigger';
+import { driftCurrentOf } from '../../core/monitoring/version-sketch';
+import type { RetrainRequest } from '../../contracts/retrain-model-messages';
+import type { ServingStore } from './serving-store';
+import { mergedSketches } from './merged-sketches';
+
+export interface DriftMonitorResult {
+  model: string;
+  version: number;
+  datasetDrift: boolean;
+  driftShare: number;
+  insufficientData: boolean;
+  /** Only for models with a retrain policy: the decision, and whether the request was sent. */
+  retrain?: { trigger: boolean; reason: string; message: string; requested?: boolean; error?: string };
+}
+
+/** Where the monitor sends retrain requests (the retrain workflow, through Temporal). */
+export interface RetrainRequester {
+  requestRetrain(model: string, request: RetrainRequest): Promise<void>;
+}
+
+export async function runDriftMonitor(store: ServingStore, now: number, options: { windowMinutes?: number; retrain?: RetrainRequester } = {}): Promise<DriftMonitorResult[]> {
+  const windowMinutes = options.windowMinutes ?? 60;
+  const results: DriftMonitorResult[] = [];
+  const toMinute = Math.floor(now / 60_000);
+  const fromMinute = toMinute - windowMinutes + 1;
+  const windowEnd = new Date((toMinute + 1) * 60_000);
+  for (const model of await store.listModels()) {
+    const traffic = await store.getTraffic(model);
+    if (!traffic) continue;
+    const policy = driftPolicySchema.parse((await store.getDriftPolicy(model)) ?? {});
+    const retrainSetting = await store.getRetrainPolicy(model);
+    const retrainPolicy = retrainSetting ? retrainPolicySchema.parse(retrainSetting.policy) : undefined;
+    const merged = await mergedSketches(store, model, fromMinute, toMinute);
+    let trigger: { version: number; decision: RetrainDecision } | undefined;
+    for (const [version, sketch] of merged) {
+      if (!(traffic.weights[String(version)]! > 0)) continue;
+      const deployment = await store.getDeployment(model, version);
+      if (!deployment) continue;
+      const current = driftCurrentOf(sketch);
+      const report = computeDrift({ profile: deployment.referenceProfile, current, policy });
+      await store.saveDriftReport({
+        modelName: model,
+        version,
+        windowStart: new Date(fromMinute * 60_000),
+        windowEnd,
+        computedAt: new Date(now),
+        datasetDrift: report.datasetDrift,
+        report,
+      });
+      const result: DriftMonitorResult = { model, version, datasetDrift: report.datasetDrift, driftShare: report.driftShare, insufficientData: report.insufficientData };
+      if (retrainPolicy) {
+        // The retrain policy names its own drift settings; the stored report keeps the model's.
+        const same = JSON.stringify(retrainPolicy.drift) === JSON.stringify(policy);
+        const retrainReport = same ? report : computeDrift({ profile: deployment.referenceProfile, current, policy: retrainPolicy.drift });
+        const decision = decideRetrain({ report: retrainReport, policy: retrainPolicy, lastTriggeredAt: retrainSetting!.lastTriggeredAt, now });
+        result.retrain = { trigger: decision.trigger, reason: decision.reason, message: decision.message };
+        if (decision.trigger && !trigger) trigger = { version, decision };
+      }
+      results.push(result);
+    }
+    if (trigger && options.retrain) {
+      const result = results.find((r) => r.model === model && r.version === trigger!.version)!;
+      try {
+        await options.retrain.requestRetrain(model, {
+          source: 'drift',
+          reason: `version ${trigger.version}: ${trigger.decision.message}`,
+          requestedBy: 'drift-monitor',
+          cooldownSeconds: retrainPolicy!.cooldown,
+          details: { version: trigger.version, windowEnd: windowEnd.toISOString(), driftShare: trigger.decision.driftShare, driftedFeatures: trigger.decision.driftedFeatures },
+        });
+        await store.markRetrainTriggered(model, new Date(now));
+        result.retrain!.requested = true;
+      } catch (err) {
+        // The next monitor run asks again: nothing was marked.
+        result.retrain!.requested = false;
+        result.retrain!.error = (err as Error).message;
+      }
+    }
+  }
+  return results;
+}

@@ -1,0 +1,87 @@
+// The inference app: Open Inference Protocol routes under /v2 and the admin routes under /admin,
+// built from ports so the same app serves on Workers and on Node.
+import { Hono, type Context } from 'hono';
+import type { InferenceLimits } from '../../core/serving/inference-protocol';
+import type { Principal } from '../../core/auth/principals';
+import { bearerAuth } from '../http/bearer-auth';
+import { pipelineTemplateSchema } from '../../core/pipeline/pipeline-template';
+import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
+import type { TemporalGateway } from '../temporal/temporal-gateway';
+import { notFound, onError as envelopeError, requestId } from '../http/error-envelope';
+import { servingAdminRoutes } from './serving-admin-routes';
+import { temporalRetrainRequester } from './temporal-retrain-requester';
+import type { ServingStore } from './serving-store';
+import type { ApiEnv } from '../http/api-env';
+import { inferenceRoutes, protocolJson, requestIdOf } from './inference-routes';
+import { ModelCatalog } from './model-catalog';
+import { SketchRecorder, type RecorderOptions, type SketchSink } from './sketch-recorder';
+import { workersLatencyClock, type ArtifactSource, type Defer, type InferenceBackend, type LatencyClock } from './serving-ports';
+
+export interface ServingAppOptions {
+  store: ServingStore;
+  artifacts: ArtifactSource;
+  backend: InferenceBackend;
+  principals: Principal[];
+  defer: (c: Context) => Defer;
+  /** How requests are timed (default: the Workers way, right on any runtime but coarse on Node). */
+  clock?: LatencyClock;
+  /** How long an isolate or replica trusts its cached weights (a weight change reaches all within it). */
+  routingCacheMs?: number;
+  recorder?: Partial<RecorderOptions>;
+  /** Where the recorder writes its batches (default: the store, on the request path's thread). */
+  sketchSink?: SketchSink;
+  /** Off turns the recording of serving statistics off (benchmarks compare the two). */
+  recording?: boolean;
+  limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
+  /** Mounts the pipeline routes (/v1/pipelines), reaching Temporal through this gateway. */
+  pipelines?: { gateway: TemporalGateway; taskQueue: string; datasets: DatasetResolver; rollout?: boolean };
+}
+
+export interface ServingApp {
+  app: Hono<ApiEnv>;
+  catalog: ModelCatalog;
+  recorder: SketchRecorder;
+}
+
+export function createServingApp(options: ServingAppOptions): ServingApp {
+  const catalog = new ModelCatalog(options.store, options.artifacts, options.backend, options.routingCacheMs ?? 5000);
+  const clock = options.clock ?? workersLatencyClock;
+  const recorder = new SketchRecorder(options.sketchSink ?? options.store, { maxPendingRequests: 500, maxPendingMs: 2000, ...options.recorder }, clock);
+  const limits = { maxBatch: 1024, maxElements: 1_000_000, maxBodyBytes: 4 * 1024 * 1024, maxArtifactBytes: 100 * 1024 * 1024, ...options.limits };
+
+  const app = new Hono<ApiEnv>();
+  // /v2 runs without middleware (Hono then calls its handler directly): its handlers take the
+  // request id and the arrival time themselves, and set their headers in the Response they build.
+  app.route('/v2', inferenceRoutes({ catalog, recorder, clock, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
+  app.use('/admin/*', requestId);
+  app.use('/admin/*', bearerAuth(options.principals));
+  const retrain = options.pipelines ? temporalRetrainRequester(options.pipelines.gateway, options.pipelines.taskQueue) : undefined;
+  app.route('/admin', servingAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes, retrain }));
+  if (options.pipelines) {
+    const templates = {
+      get: async (name: string) => {
+        const stored = await options.store.getTemplate(name);
+        return stored === undefined ? undefined : pipelineTemplateSchema.parse(stored);
+      },
+      names: () => options.store.templateNames(),
+    };
+    app.use('/v1/*', requestId);
+    app.use('/v1/*', bearerAuth(options.principals));
+    app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates, rollout: options.pipelines.rollout ?? true }));
+  }
+  app.onError((err, c) => {
+    // The protocol routes answer in the protocol's error form; never a stack trace.
+    if (c.req.path.startsWith('/v2/')) {
+      console.error(`[inference] ${requestIdOf(c)} ${c.req.method} ${c.req.path}:`, err);
+      return protocolJson(c, { error: `internal error (request ${requestIdOf(c)})` }, 500);
+    }
+    return envelopeError(err, c);
+  });
+  app.notFound(async (c) => {
+    if (c.req.path.startsWith('/v2/')) return protocolJson(c, { error: `no route for ${c.req.method} ${c.req.path}` }, 404);
+    // Paths outside /admin and /v1 had no requestId middleware; the envelope still carries an id.
+    if (c.get('requestId') === undefined) await requestId(c, async () => {});
+    return notFound(c);
+  });
+  return { app, catalog, recorder };
+}

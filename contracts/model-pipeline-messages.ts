@@ -1,0 +1,103 @@
+// modelPipeline's input, status and messages. The API, the CLI and the tests import these consts.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DatasetSpec } from '../core/data/dataset-spec';
+import type { Gate, GateResult } from '../core/evaluation/metric-gate';
+import type { JobSpec } from '../core/pipeline/pipeline-template';
+import type { RolloutInput, RolloutStatus } from './canary-rollout-messages';
+
+/** How an approved version reaches edge traffic; absent means no edge (the alias moves at approval). */
+export type RolloutPlan = Pick<RolloutInput, 'strategy' | 'steps' | 'bakeSeconds' | 'policy'>;
+
+export const stages = [
+  'validating',
+  'training',
+  'evaluating',
+  'registering',
+  'awaiting_approval',
+  'rolling_out',
+  'promoting',
+  'succeeded',
+  'rejected',
+  'rolled_back',
+  'not_better',
+  'failed',
+  'cancelled',
+] as const;
+export type Stage = (typeof stages)[number];
+export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected', 'rolled_back', 'not_better', 'failed', 'cancelled']);
+
+/** Why a retraining pipeline runs; its challenger must beat the champion or it ends `not_better`. */
+export interface RetrainCause {
+  source: 'drift' | 'schedule' | 'manual';
+  reason: string;
+  /** The dataset location the fresh file was picked from (lineage). */
+  datasetLocation?: string;
+  /** Skip the human approval when the challenger beat an approved champion (template.retrain.autoApprove). */
+  autoApprove?: boolean;
+}
+
+export interface PipelineInput {
+  pipelineId: string;
+  model: string;
+  datasetUri: string;
+  spec: DatasetSpec;
+  job: JobSpec;
+  params: Record<string, unknown>;
+  gate: Gate;
+  holdout: { fraction: number; seed: number };
+  approvalTimeoutSeconds: number;
+  /** The reminder goes out this long before the approval deadline (default: a day, or half the window). */
+  reminderBeforeSeconds?: number;
+  submittedBy: string;
+  rollout?: RolloutPlan;
+  /** Set for retraining: a gate failure ends the pipeline as `not_better`, leaving the edge untouched. */
+  retrain?: RetrainCause;
+}
+
+export interface DecisionInput {
+  principal: string;
+  comment?: string;
+}
+
+export interface ApprovalState {
+  requestedAt?: string;
+  deadline?: string;
+  decision?: 'approved' | 'rejected' | 'timed_out';
+  by?: string;
+  comment?: string;
+  /** Approvals the workflow refused (the submitter approving their own model). */
+  refused: Array<{ principal: string; reason: string }>;
+}
+
+export interface PipelineStatus {
+  pipelineId: string;
+  model: string;
+  stage: Stage;
+  submittedBy: string;
+  dataset?: { sha256: string; rowCount: number; trainRows: number; holdoutRows: number; warnings: string[] };
+  training?: {
+    provider: string;
+    jobId: string;
+    seconds: number;
+    metrics?: Record<string, unknown>;
+    /** Jobs it took: more than one when a lost job was replaced by one resuming from its checkpoints. */
+    jobs?: number;
+    gpuSeconds?: number;
+    costUsd?: number;
+  };
+  version?: number;
+  metrics?: Record<string, number | null>;
+  champion?: { version: number; metrics: Record<string, number | null> };
+  gate?: GateResult;
+  /** A retrain whose challenger did not beat the champion: both scores on the same fresh holdout. */
+  notBetter?: { challenger: Record<string, number | null>; champion?: { version: number; metrics: Record<string, number | null> }; failedChecks: string[] };
+  retrain?: RetrainCause;
+  approval?: ApprovalState;
+  rollout?: RolloutStatus;
+  promoted?: { version: number; previous: number | null };
+  error?: { code: string; message: string };
+}
+
+export const approveSignal = defineSignal<[DecisionInput]>('approve');
+export const rejectSignal = defineSignal<[DecisionInput]>('reject');
+export const statusQuery = defineQuery<PipelineStatus>('status');
