@@ -9,6 +9,8 @@ const edgeMigrationsDir = 'drizzle/edge-migrations';
 // unit: pure core/ logic and workflow replay (no servers);
 // workers: the edge inside workerd (Cloudflare's vitest plugin), with wrangler.toml's bindings
 //   backed by in-memory local D1 and R2;
+// fast: workflows on a Temporal test environment with stub activities, and routes against a fake
+//   TemporalGateway: no training, no serving, no worker per test (with unit, `npm run test:fast`);
 // temporal: integration on a real Temporal dev server, libSQL files and the real training job.
 export default defineConfig({
   test: {
@@ -41,6 +43,15 @@ export default defineConfig({
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           setupFiles: ['test/workers/apply-migrations.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'fast',
+          include: ['test/fast/**/*.test.ts'],
+          globalSetup: ['test/fast/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
