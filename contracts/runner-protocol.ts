@@ -2,12 +2,12 @@
 // provider (which sends). Inputs travel first, content-addressed (PUT /v1/inputs/:sha256), and a job
 // names them by digest, so a retried submission never uploads a dataset twice.
 import { z } from 'zod';
+import { sha256Digest as sha256 } from './shared-params';
 
 /** Variables the runner sets for every job; a spec may not set them itself. */
 export const reservedEnv = ['WINDSOCK_OUTPUT_DIR', 'WINDSOCK_CHECKPOINT_DIR', 'WINDSOCK_JOB_ID', 'CUDA_VISIBLE_DEVICES'] as const;
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'environment variable names are upper case letters, digits and _');
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex sha256');
 
 export const submitJobSchema = z
   .strictObject({

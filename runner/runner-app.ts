@@ -16,6 +16,7 @@ import type { InputStore } from './input-store';
 import type { JobSupervisor } from './job-supervisor';
 import { submitJobSchema, type RunnerHealth, type SubmitJobResponse, type ValidSubmitJob } from '../contracts/runner-protocol';
 import type { JobRow, RunnerJobStore } from './runner-job-store';
+import { sha256Pattern } from '../contracts/shared-params';
 
 export interface RunnerAppDeps {
   store: RunnerJobStore;
@@ -73,7 +74,7 @@ export function createRunnerApp(deps: RunnerAppDeps) {
     .on('HEAD', '/inputs/:sha256', (c) => c.body(null, deps.inputs.has(c.req.param('sha256')) ? 200 : 404))
     .put('/inputs/:sha256', async (c) => {
       const sha256 = c.req.param('sha256');
-      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new WindsockError('bad_request', 'the input path must be a lowercase hex sha256');
+      if (!sha256Pattern.test(sha256)) throw new WindsockError('bad_request', 'the input path must be a lowercase hex sha256');
       if (!c.req.raw.body) throw new WindsockError('bad_request', 'an input upload needs a body');
       const stored = await deps.inputs.put(sha256, c.req.raw.body, maxInputBytes);
       return c.json({ sha256, ...stored }, stored.created ? 201 : 200);

@@ -28,6 +28,8 @@ import type { ApiEnv } from '../http/api-env';
 import { requireRole } from '../http/bearer-auth';
 import type { TemporalGateway, WorkflowDescription } from '../temporal/temporal-gateway';
 import { validate } from '../http/validate';
+import { modelName, pipelineId } from '../../contracts/shared-params';
+import { sha256Hex } from '../http/sha256-hex';
 
 export interface ModelTemplates {
   get(model: string): Promise<PipelineTemplate | undefined>;
@@ -49,7 +51,7 @@ export interface PipelineRouteDeps {
 }
 
 export const startPipelineBody = z.strictObject({
-  model: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, ".", "_" or "-", at most 64'),
+  model: modelName,
   dataset: z.string().min(1),
   /** Overrides of the model's job; changing the command needs the admin role (it runs on the worker host). */
   job: jobSpecSchema.partial().optional(),
@@ -74,14 +76,9 @@ export type StartPipelineBody = z.infer<typeof startPipelineBody>;
 const approveBody = z.strictObject({ comment: z.string().max(2000).optional() });
 const rejectBody = z.strictObject({ reason: z.string().min(1, 'say why the version is rejected').max(2000) });
 const rolloutActionBody = z.strictObject({ reason: z.string().max(2000).optional() });
-const idParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}-[0-9a-f]{16}$/, 'not a pipeline id') });
+const idParam = z.object({ id: pipelineId });
 
 const rolloutActionParam = idParam.extend({ action: z.enum(['pause', 'resume', 'abort', 'promote']) });
-
-async function sha256Hex(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Same principal, same body, same Idempotency-Key: same pipeline id, so a retried POST starts nothing new. */
 async function pipelineIdFor(principal: string, body: StartPipelineBody, idempotencyKey: string | undefined): Promise<string> {

@@ -22,6 +22,8 @@ import type { ModelCatalog } from './model-catalog';
 import type { SketchRecorder } from './sketch-recorder';
 import type { ArtifactSource, InferenceBackend } from './serving-ports';
 import { timeWindowQuery, windowMinutes } from './time-window';
+import { modelParam, modelVersionParam, sha256Digest as sha256, sha256Pattern } from '../../contracts/shared-params';
+import { sha256Hex } from '../http/sha256-hex';
 
 export interface ServingAdminDeps {
   store: ServingStore;
@@ -34,9 +36,6 @@ export interface ServingAdminDeps {
   retrain?: RetrainRequester;
 }
 
-const modelParam = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'not a model name') });
-const versionParam = modelParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1') });
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 
 const publishBody = z.strictObject({
   artifactSha256: sha256,
@@ -52,18 +51,13 @@ const trafficBody = z.strictObject({
 
 export const artifactKey = (name: string, version: number, digest: string) => `models/${name}/${version}/${digest}.onnx`;
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export function servingAdminRoutes(deps: ServingAdminDeps) {
   return new Hono<ApiEnv>()
     .use(requireRole('admin'))
-    .put('/models/:name/versions/:v/artifact', validate('param', versionParam), async (c) => {
+    .put('/models/:name/versions/:v/artifact', validate('param', modelVersionParam), async (c) => {
       const { name, v } = c.req.valid('param');
       const declared = c.req.header('x-windsock-sha256');
-      if (!declared || !/^[0-9a-f]{64}$/.test(declared)) throw new WindsockError('bad_request', 'send the artifact sha256 (lowercase hex) in x-windsock-sha256');
+      if (!declared || !sha256Pattern.test(declared)) throw new WindsockError('bad_request', 'send the artifact sha256 (lowercase hex) in x-windsock-sha256');
       const length = Number(c.req.header('content-length') ?? 0);
       if (length > deps.maxArtifactBytes) throw new WindsockError('payload_too_large', `artifact larger than ${deps.maxArtifactBytes} bytes`);
       const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -74,7 +68,7 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
       await deps.artifacts.put(key, bytes);
       return c.json({ key, sha256: actual, size: bytes.byteLength }, 201);
     })
-    .put('/models/:name/versions/:v', validate('param', versionParam), validate('json', publishBody), async (c) => {
+    .put('/models/:name/versions/:v', validate('param', modelVersionParam), validate('json', publishBody), async (c) => {
       const { name, v } = c.req.valid('param');
       const body = c.req.valid('json');
       const key = artifactKey(name, v, body.artifactSha256);
@@ -130,7 +124,7 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
       }
       return c.json({ model: name, ...result.current });
     })
-    .delete('/models/:name/versions/:v', validate('param', versionParam), async (c) => {
+    .delete('/models/:name/versions/:v', validate('param', modelVersionParam), async (c) => {
       const { name, v } = c.req.valid('param');
       const weight = (await deps.store.getTraffic(name))?.weights[String(v)] ?? 0;
       if (weight > 0) throw new WindsockError('conflict', `${name} v${v} still serves ${weight}% of traffic; move its traffic first`);

@@ -10,9 +10,8 @@ import type { RegistryStore } from '../../../registry/registry-store';
 import type { ApiEnv } from '../../http/api-env';
 import { requireRole } from '../../http/bearer-auth';
 import { validate } from '../../http/validate';
+import { modelParam, modelVersionParam } from '../../../contracts/shared-params';
 
-const nameParam = z.object({ name: z.string().min(1).max(64) });
-const versionParam = nameParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1') });
 const rollbackBody = z.strictObject({ version: z.number().int().min(1), reason: z.string().max(2000).optional() });
 
 export interface ModelRouteDeps {
@@ -36,7 +35,7 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
         })),
       });
     })
-    .get('/:name', validate('param', nameParam), async (c) => {
+    .get('/:name', validate('param', modelParam), async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       const [versions, aliases] = await Promise.all([registry.listVersions(model.name), registry.listAliases(model.name)]);
       return c.json({
@@ -45,17 +44,17 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
         versions: versions.map(({ version, status, metrics, artifactSha256, createdAt }) => ({ version, status, metrics, artifactSha256, createdAt })),
       });
     })
-    .get('/:name/versions', validate('param', nameParam), async (c) => {
+    .get('/:name/versions', validate('param', modelParam), async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       return c.json({ model: model.name, versions: await registry.listVersions(model.name) });
     })
-    .get('/:name/versions/:v', validate('param', versionParam), async (c) => {
+    .get('/:name/versions/:v', validate('param', modelVersionParam), async (c) => {
       const { name, v } = c.req.valid('param');
       await registry.requireModel(name);
       const version = await registry.requireVersion(name, v);
       return c.json({ ...version, approvals: await registry.listApprovals(name, v), audit: await registry.listAudit({ modelName: name }).then((events) => events.filter((e) => e.version === v || e.pipelineId === version.pipelineId)) });
     })
-    .post('/:name/rollback', requireRole('admin'), validate('param', nameParam), validate('json', rollbackBody), async (c) => {
+    .post('/:name/rollback', requireRole('admin'), validate('param', modelParam), validate('json', rollbackBody), async (c) => {
       // One call back to an earlier version: the edge serves it at 100% and the champion alias moves.
       const { name } = c.req.valid('param');
       const { version: v, reason } = c.req.valid('json');
@@ -79,7 +78,7 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
       });
       return c.json({ model: name, champion: v, previousChampion: previous, traffic });
     })
-    .post('/:name/versions/:v/publish', requireRole('admin'), validate('param', versionParam), async (c) => {
+    .post('/:name/versions/:v/publish', requireRole('admin'), validate('param', modelVersionParam), async (c) => {
       const { name, v } = c.req.valid('param');
       if (!edge) throw new WindsockError('unavailable', 'no edge is configured: set WINDSOCK_EDGE_URL');
       const version = await registry.requireVersion(name, v);

@@ -9,8 +9,8 @@ import type { ApiEnv } from '../../http/api-env';
 import { requireRole } from '../../http/bearer-auth';
 import type { TemporalGateway } from '../../temporal/temporal-gateway';
 import { validate } from '../../http/validate';
+import { modelParam } from '../../../contracts/shared-params';
 
-const nameParam = z.object({ name: z.string().min(1).max(64) });
 const retrainBody = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
 
 export interface RetrainRouteDeps {
@@ -21,7 +21,7 @@ export interface RetrainRouteDeps {
 
 export function retrainRoutes({ gateway, taskQueue, registry }: RetrainRouteDeps) {
   return new Hono<ApiEnv>()
-    .post('/:name/retrain', requireRole('submitter', 'admin'), validate('param', nameParam), validate('json', retrainBody), async (c) => {
+    .post('/:name/retrain', requireRole('submitter', 'admin'), validate('param', modelParam), validate('json', retrainBody), async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       if (!model.template.retrain) {
         throw new WindsockError('bad_request', `model '${model.name}' has no retrain settings: set retrain.dataset in its template to where fresh data lands`);
@@ -38,7 +38,7 @@ export function retrainRoutes({ gateway, taskQueue, registry }: RetrainRouteDeps
       });
       return c.json({ workflowId, location: `/v1/models/${model.name}/retrain` }, 202);
     })
-    .get('/:name/retrain', validate('param', nameParam), async (c) => {
+    .get('/:name/retrain', validate('param', modelParam), async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       const workflowId = retrainWorkflowId(model.name);
       const description = await gateway.describe(workflowId);

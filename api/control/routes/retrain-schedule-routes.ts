@@ -13,10 +13,10 @@ import { temporalScheduleId, type RetrainScheduleGateway, type ScheduleRuntime }
 import type { ApiEnv } from '../../http/api-env';
 import { requireRole } from '../../http/bearer-auth';
 import { validate } from '../../http/validate';
+import { modelParam } from '../../../contracts/shared-params';
 
-const nameParam = z.object({ name: z.string().min(1).max(64) });
 const scheduleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "_" or "-", at most 63, starting with a letter or digit');
-const scheduleParam = nameParam.extend({ id: scheduleId });
+const scheduleParam = modelParam.extend({ id: scheduleId });
 
 const duration = z.union([z.number(), z.string()]);
 const durationMessage = 'a whole number of seconds, or a duration like "90s", "30m", "6h", "1d"';
@@ -129,7 +129,7 @@ export function retrainScheduleRoutes({ schedules, registry, taskQueue }: Retrai
   }
 
   return new Hono<ApiEnv>()
-    .post('/:name/schedules', requireRole('admin'), validate('param', nameParam), validate('json', createScheduleBody), async (c) => {
+    .post('/:name/schedules', requireRole('admin'), validate('param', modelParam), validate('json', createScheduleBody), async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       if (!model.template.retrain) {
         throw new WindsockError('bad_request', `model '${model.name}' has no retrain settings: set retrain.dataset in its template to where fresh data lands`);
@@ -174,7 +174,7 @@ export function retrainScheduleRoutes({ schedules, registry, taskQueue }: Retrai
       });
       return c.json(await view(schedule), 201);
     })
-    .get('/:name/schedules', validate('param', nameParam), async (c) => {
+    .get('/:name/schedules', validate('param', modelParam), async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       const list = await registry.listRetrainSchedules(model.name);
       return c.json({ schedules: await Promise.all(list.map(view)) });
