@@ -275,7 +275,7 @@ interface Cell {
   runs: (LoadResult & { serverCpuMs: number; mainThreadCpuMs: number; mainThreadWaitMs: number; loadavg1: number })[];
 }
 const cells: Cell[] = [];
-let answer: number[] = [];
+let answer: number[] | undefined;
 let recording: { sent: number; recorded: number } | undefined;
 try {
   console.log('[bench] starting the floor and Windsock (recording on, off); publishing the model on each Windsock');

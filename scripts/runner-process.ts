@@ -22,6 +22,7 @@ export interface RunnerProcess {
   /** Process group ids of each execution of a job (1..executions). */
   executionPids(jobId: string, executions: number): number[];
   stop(): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests and benches read any route's JSON
   get(route: string): Promise<any>;
   jobs(idempotencyKeyPrefix?: string): Promise<RunnerJob[]>;
   log(): string;

@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await traffic?.stop();
-  serving?.close();
+  await serving?.close();
   await h?.close();
 });
 

@@ -56,7 +56,7 @@ beforeAll(async () => {
   await h.registry.upsertModel(MODEL, pipelineTemplateSchema.parse({ ...template, retrain: { dataset: freshData } }), 'drift test', 'test');
 });
 afterAll(async () => {
-  serving?.close();
+  await serving?.close();
   await h?.close();
   rmSync(freshData, { recursive: true, force: true });
 });

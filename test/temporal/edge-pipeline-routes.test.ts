@@ -33,7 +33,7 @@ beforeAll(async () => {
   expect(stored.status).toBe(200);
 });
 afterAll(async () => {
-  edge?.close();
+  await edge?.close();
   await h?.close();
 });
 

@@ -63,7 +63,7 @@ async function retrainPipeline(stages: string[]): Promise<any> {
     return await h.waitForStage(pipelineId!, stages, 150_000);
   } catch (err) {
     const retrain = await h.client.workflow.getHandle(retrainWorkflowId(MODEL)).describe();
-    throw new Error(`${(err as Error).message}; retrain workflow: ${retrain.status.name}, pending: ${JSON.stringify(retrain.raw.pendingActivities?.map((a) => [a.activityType?.name, a.lastFailure?.message]))}`);
+    throw new Error(`${(err as Error).message}; retrain workflow: ${retrain.status.name}, pending: ${JSON.stringify(retrain.raw.pendingActivities?.map((a) => [a.activityType?.name, a.lastFailure?.message]))}`, { cause: err });
   }
 }
 
@@ -82,7 +82,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await traffic?.stop();
-  serving?.close();
+  await serving?.close();
   await h?.close();
   rmSync(freshData, { recursive: true, force: true });
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  serving?.close();
+  await serving?.close();
   await server?.stop();
 });
 
