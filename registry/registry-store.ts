@@ -13,7 +13,7 @@ type VersionRow = typeof modelVersions.$inferSelect;
 
 function toVersion(row: VersionRow): ModelVersion {
   const { id: _id, ...rest } = row;
-  return rest as ModelVersion;
+  return rest;
 }
 
 export class RegistryStore {
@@ -29,7 +29,7 @@ export class RegistryStore {
 
   async getModel(name: string): Promise<Model | undefined> {
     const [row] = await this.db.select().from(models).where(eq(models.name, name));
-    return row as Model | undefined;
+    return row;
   }
 
   async requireModel(name: string): Promise<Model> {
@@ -49,7 +49,7 @@ export class RegistryStore {
       .groupBy(modelVersions.modelName);
     const champions = await this.db.select().from(aliases).where(eq(aliases.alias, CHAMPION));
     return rows.map((m) => ({
-      ...(m as Model),
+      ...m,
       latestVersion: latest.find((l) => l.modelName === m.name)?.latest ?? null,
       champion: champions.find((c) => c.modelName === m.name)?.version ?? null,
     }));

@@ -1,30 +1,9 @@
 // Shapes of registry records as the API and activities see them (JSON columns typed).
 import type { ModelSignature } from '../core/serving/model-signature';
 import type { PipelineTemplate } from '../core/pipeline/pipeline-template';
+import type { Lineage, VersionStatus } from '../drizzle/schema/model-versions';
 
-export type VersionStatus = 'pending_approval' | 'approved' | 'rejected' | 'rolled_back' | 'archived';
-
-export interface Lineage {
-  datasetUri: string;
-  /** For retraining: the location the fresh dataset file was picked from, and what started it. */
-  datasetLocation?: string;
-  retrainSource?: string;
-  datasetSha256: string;
-  trainSplitUri: string;
-  holdoutSplitUri: string;
-  codeVersion: string;
-  params: Record<string, unknown>;
-  computeProvider: string;
-  computeJobId: string;
-  /** Wall time of the training job, and from providers that know a price its GPU-seconds and cost. */
-  computeSeconds?: number;
-  computeGpuSeconds?: number;
-  computeCostUsd?: number;
-  jobLogsUri?: string;
-  jobMetrics?: Record<string, unknown>;
-  workflowId: string;
-  runId: string;
-}
+export type { Lineage, VersionStatus } from '../drizzle/schema/model-versions';
 
 export interface NewVersion {
   modelName: string;

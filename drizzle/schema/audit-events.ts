@@ -13,7 +13,7 @@ export const auditEvents = sqliteTable(
     modelName: text('model_name'),
     version: integer('version'),
     pipelineId: text('pipeline_id'),
-    details: text('details', { mode: 'json' }).notNull(),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
   },
   (t) => [uniqueIndex('audit_events_dedupe').on(t.dedupeKey), index('audit_events_model').on(t.modelName, t.version)],
 );

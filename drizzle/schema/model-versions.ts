@@ -1,5 +1,32 @@
 import { sqliteTable, text, integer, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { ModelSignature } from '../../core/serving/model-signature';
 import { models } from './models';
+
+export const versionStatuses = ['pending_approval', 'approved', 'rejected', 'rolled_back', 'archived'] as const;
+export type VersionStatus = (typeof versionStatuses)[number];
+
+/** Where a version came from: data, code, parameters, compute and the workflow that made it. */
+export interface Lineage {
+  datasetUri: string;
+  /** For retraining: the location the fresh dataset file was picked from, and what started it. */
+  datasetLocation?: string;
+  retrainSource?: string;
+  datasetSha256: string;
+  trainSplitUri: string;
+  holdoutSplitUri: string;
+  codeVersion: string;
+  params: Record<string, unknown>;
+  computeProvider: string;
+  computeJobId: string;
+  /** Wall time of the training job, and from providers that know a price its GPU-seconds and cost. */
+  computeSeconds?: number;
+  computeGpuSeconds?: number;
+  computeCostUsd?: number;
+  jobLogsUri?: string;
+  jobMetrics?: Record<string, unknown>;
+  workflowId: string;
+  runId: string;
+}
 
 /** One registered version of a model: artifact, signature, evaluation, drift reference and lineage. */
 export const modelVersions = sqliteTable(
@@ -8,16 +35,16 @@ export const modelVersions = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     modelName: text('model_name').notNull().references(() => models.name),
     version: integer('version').notNull(),
-    status: text('status', { enum: ['pending_approval', 'approved', 'rejected', 'rolled_back', 'archived'] }).notNull(),
+    status: text('status', { enum: versionStatuses }).notNull(),
     statusReason: text('status_reason'),
     artifactUri: text('artifact_uri').notNull(),
     artifactSha256: text('artifact_sha256').notNull(),
-    signature: text('signature', { mode: 'json' }).notNull(),
-    metrics: text('metrics', { mode: 'json' }).notNull(),
-    confusionMatrix: text('confusion_matrix', { mode: 'json' }).notNull(),
+    signature: text('signature', { mode: 'json' }).$type<ModelSignature>().notNull(),
+    metrics: text('metrics', { mode: 'json' }).$type<Record<string, number | null>>().notNull(),
+    confusionMatrix: text('confusion_matrix', { mode: 'json' }).$type<number[][]>().notNull(),
     gate: text('gate', { mode: 'json' }).notNull(),
     referenceProfile: text('reference_profile', { mode: 'json' }).notNull(),
-    lineage: text('lineage', { mode: 'json' }).notNull(),
+    lineage: text('lineage', { mode: 'json' }).$type<Lineage>().notNull(),
     /** The pipeline run that registered it: a retried registration finds its version by this key. */
     pipelineRunId: text('pipeline_run_id').notNull(),
     pipelineId: text('pipeline_id').notNull(),

@@ -1,12 +1,17 @@
-// Lints workflows/ for what breaks determinism on replay: wall-clock time, randomness, Node builtins,
-// and activities imported as values instead of types.
+// Lints workflows/ and the contracts they import (bundled into the same sandbox) for what breaks
+// determinism on replay: wall-clock time, randomness, Node builtins, and activities imported as
+// values instead of types.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-const dir = fileURLToPath(new URL('../../workflows', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const files = ['workflows', 'contracts'].flatMap((dir) =>
+  readdirSync(path.join(root, dir))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => `${dir}/${f}`),
+);
 
 const forbidden: Array<[RegExp, string]> = [
   [/\bDate\.now\s*\(/, 'Date.now(): take time from an activity or a timer'],
@@ -18,7 +23,7 @@ const forbidden: Array<[RegExp, string]> = [
 ];
 
 it.each(files)('%s stays deterministic', (file) => {
-  const source = readFileSync(path.join(dir, file), 'utf8');
+  const source = readFileSync(path.join(root, file), 'utf8');
   const problems = forbidden.filter(([pattern]) => pattern.test(source)).map(([, why]) => why);
   expect(problems).toEqual([]);
 });
