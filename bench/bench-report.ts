@@ -47,26 +47,3 @@ export function writeResults(name: string, data: unknown): string {
   writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   return path.relative(process.cwd(), file);
 }
-
-/** `--name value` from argv, parsed as a positive integer, or the default. */
-export function intArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`--${name} needs a positive integer, got '${process.argv[i + 1] ?? ''}'`);
-    process.exit(2);
-  }
-  return value;
-}
-
-export function stringArg<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const value = process.argv[i + 1] as T;
-  if (!allowed.includes(value)) {
-    console.error(`--${name} is one of ${allowed.join(', ')}, got '${process.argv[i + 1] ?? ''}'`);
-    process.exit(2);
-  }
-  return value;
-}

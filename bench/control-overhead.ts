@@ -7,13 +7,14 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../config/project-root';
-import { intArg, ms, printTable, stringArg, summarize, writeResults, type Summary } from './bench-report';
+import { ms, printTable, summarize, writeResults, type Summary } from './bench-report';
 import { abortAfter, interrupted, stopAll, python, startBenchStack, track, type BenchStack } from './bench-stack';
 import { submitInstantPipeline, trainReferenceModel, waitForStage } from './instant-pipeline';
 import { phase, readPipelineHistory, totalRunning, type Phase } from './pipeline-history';
+import { choiceArg, intArg } from './bench-args';
 
 const pipelines = intArg('pipelines', 20);
-const temporalStore = stringArg('temporal', ['memory', 'sqlite'] as const, 'memory');
+const temporalStore = choiceArg('temporal', ['memory', 'sqlite'] as const, 'memory');
 const POLL_MS = 20;
 
 interface PipelineTiming {

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../config/project-root';
 import { retrainWorkflowId } from '../contracts/retrain-model-messages';
-import { intArg, ms, printTable, summarize, writeResults } from './bench-report';
+import { ms, printTable, summarize, writeResults } from './bench-report';
 import { abortAfter, startBenchStack, stopAll, type BenchStack } from './bench-stack';
 import { submitInstantPipeline, waitForStage } from './instant-pipeline';
+import { intArg } from './bench-args';
 
 const trials = intArg('trials', 10);
 const MODEL = 'breast-cancer';

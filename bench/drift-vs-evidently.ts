@@ -19,7 +19,8 @@ import { datasetSpecSchema } from '../core/data/dataset-spec';
 import { buildReferenceProfile, type NumericFeatureProfile, type ReferenceProfile } from '../core/monitoring/reference-profile';
 import { mulberry32, type Random } from '../core/statistics/seeded-random';
 import { driftCurrentOf, emptyVersionSketch, recordInference, type VersionSketch } from '../core/monitoring/version-sketch';
-import { intArg, printTable, summarize, writeResults } from './bench-report';
+import { printTable, summarize, writeResults } from './bench-report';
+import { flag, intArg, textArg } from './bench-args';
 
 const models = intArg('models', 1000);
 const featureCount = intArg('features', 100);
@@ -28,9 +29,8 @@ const refRows = intArg('ref-rows', 5000);
 const windowRows = intArg('window-rows', 2000);
 const datasetCount = intArg('datasets', 4);
 const runs = intArg('runs', 3);
-const argAt = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
-const reportMethods = argAt('report-methods') ?? 'psi';
-const withPeer = !process.argv.includes('--no-peer');
+const reportMethods = textArg('report-methods') ?? 'psi';
+const withPeer = !flag('no-peer');
 const benchRoot = path.dirname(fileURLToPath(import.meta.url));
 const defaultVenv = path.join(os.homedir(), '.cache/windsock/venv-drift');
 
@@ -168,7 +168,7 @@ function meanMs(count: number, fn: (i: number) => void): number {
 // ---- the Python peer ----------------------------------------------------------------------------------
 
 function resolvePython(): string | null {
-  const explicit = argAt('python') ?? process.env.DRIFT_PYTHON;
+  const explicit = textArg('python') ?? process.env.DRIFT_PYTHON;
   if (explicit) return explicit;
   const venvPython = path.join(defaultVenv, 'bin/python');
   if (!existsSync(venvPython)) {

@@ -9,18 +9,18 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { intArg, printTable, writeResults } from './bench-report';
+import { printTable, writeResults } from './bench-report';
 import {
   abortAfter, benchTmp, buildEdgeBundle, hostLoad, inferBodies, inferOnce, publishExampleModel, startMiniflare, startWranglerDev,
   stopAllServers, type EdgeBuild, type EdgeTarget,
 } from './edge-servers';
 import { fmtMs } from './serving-load';
+import { choiceListArg, intArg } from './bench-args';
 
 const coldRuns = intArg('cold', 3);
 const allKinds = ['workerd', 'wrangler'] as const;
 type Kind = (typeof allKinds)[number];
-const argAt = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
-const kinds = (argAt('targets') ?? 'workerd,wrangler').split(',').filter((k): k is Kind => (allKinds as readonly string[]).includes(k));
+const kinds: Kind[] = choiceListArg('targets', allKinds, ['workerd', 'wrangler']);
 const MiB = 1024 * 1024;
 const FREE_LIMIT = 3 * MiB;
 const PAID_LIMIT = 10 * MiB;

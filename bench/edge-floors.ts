@@ -21,7 +21,8 @@ import type { ModelSignature } from '../core/serving/model-signature';
 import type { ReferenceProfile } from '../core/monitoring/reference-profile';
 import { printTable, writeResults } from './bench-report';
 import { ADMIN_TOKEN, fixture, hostLoad, inferBodies, inferPath, MODEL, modelBytes } from './edge-servers';
-import { latencySummary, numberArg, type LatencySummary } from './serving-load';
+import { latencySummary, type LatencySummary } from './serving-load';
+import { numberArg } from './bench-args';
 
 const seconds = numberArg('seconds', 3);
 const MAX_CALLS = 200_000;

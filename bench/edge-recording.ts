@@ -14,19 +14,15 @@ import {
   abortAfter, ADMIN_TOKEN, benchTmp, buildEdgeBundle, hostLoad, inferBodies, inferOnce, inferPath, MODEL, publishExampleModel,
   startMiniflare, startNodeServing, startWranglerDev, stopAllServers, type ServingTarget,
 } from './edge-servers';
-import { fmtMs, fmtRps, intListArg, numberArg, poolRuns, runLoad, withoutSamples, type LoadResult, type MeasuredLoad } from './serving-load';
+import { fmtMs, fmtRps, poolRuns, runLoad, withoutSamples, type LoadResult, type MeasuredLoad } from './serving-load';
+import { choiceListArg, intListArg, numberArg } from './bench-args';
 
 const seconds = numberArg('seconds', 10);
 const concurrencies = intListArg('concurrency', [1, 8]);
 const rounds = numberArg('rounds', 2);
 const allKinds = ['workerd', 'miniflare', 'wrangler', 'node'] as const;
 type Kind = (typeof allKinds)[number];
-const targetsArg = process.argv.includes('--targets') ? process.argv[process.argv.indexOf('--targets') + 1]!.split(',') : ['workerd', 'wrangler', 'node'];
-const kinds = targetsArg.filter((t): t is Kind => (allKinds as readonly string[]).includes(t));
-if (kinds.length === 0) {
-  console.error(`--targets is a comma-separated list of ${allKinds.join(', ')}`);
-  process.exit(2);
-}
+const kinds: Kind[] = choiceListArg('targets', allKinds, ['workerd', 'wrangler', 'node']);
 const labels: Record<Kind, string> = {
   workerd: 'workerd (direct socket)',
   miniflare: 'workerd (Miniflare entry)',

@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { finalStages } from '../contracts/model-pipeline-messages';
-import { intArg, mib, ms, printTable, stringArg, summarize, writeResults, type Summary } from './bench-report';
+import { mib, ms, printTable, summarize, writeResults, type Summary } from './bench-report';
 import { abortAfter, interrupted, stopAll, startBenchStack, type BenchStack, type Rss } from './bench-stack';
 import { submitInstantPipeline, trainReferenceModel, waitForStage } from './instant-pipeline';
 import { phase, readPipelineHistory, totalRunning, type Phase, type PipelineHistory } from './pipeline-history';
+import { choiceArg, intArg } from './bench-args';
 
 const pipelines = intArg('pipelines', 500);
 const concurrency = intArg('concurrency', 16);
-const temporalStore = stringArg('temporal', ['memory', 'sqlite'] as const, 'memory');
+const temporalStore = choiceArg('temporal', ['memory', 'sqlite'] as const, 'memory');
 // The ramp gets 12 minutes and then reports what it has; the whole bench is cut off at 15.
 const RAMP_BUDGET_MS = 12 * 60_000;
 const BENCH_BUDGET_MS = 15 * 60_000;

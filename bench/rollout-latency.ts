@@ -12,10 +12,11 @@ import { projectRoot } from '../config/project-root';
 import type { RolloutStatus } from '../contracts/canary-rollout-messages';
 import { rolloutWorkflowId } from '../contracts/canary-rollout-messages';
 import { finalStages } from '../contracts/model-pipeline-messages';
-import { intArg, ms, printTable, summarize, writeResults, type Summary } from './bench-report';
+import { ms, printTable, summarize, writeResults, type Summary } from './bench-report';
 import { abortAfter, interrupted, startBenchStack, stopAll, type BenchStack } from './bench-stack';
 import { instantJob, waitForStage } from './instant-pipeline';
 import { phase, totalRunning, tsMs, type ActivityRun, type Phase, type PipelineHistory } from './pipeline-history';
+import { intArg } from './bench-args';
 
 const runs = intArg('runs', 10);
 const MODEL = 'breast-cancer';

@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../activities/compute/local-provider';
 import { startRunnerProcess, type RunnerProcess } from '../scripts/runner-process';
-import { intArg, ms, printTable, summarize, writeResults } from './bench-report';
+import { ms, printTable, summarize, writeResults } from './bench-report';
 import { abortAfter, python, startBenchStack, stopAll, type BenchStack } from './bench-stack';
+import { intArg } from './bench-args';
 
 const trials = intArg('trials', 10);
 const POLL_MS = 20;

@@ -174,27 +174,3 @@ export function fmtMs(value: number): string {
 export function fmtRps(value: number): string {
   return Number.isFinite(value) ? value.toFixed(0) : '-';
 }
-
-/** `--name value` as a number (may be fractional), or the default. */
-export function numberArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) {
-    console.error(`--${name} needs a positive number, got '${process.argv[i + 1] ?? ''}'`);
-    process.exit(2);
-  }
-  return value;
-}
-
-/** `--name a,b,c` as a list of positive integers, or the default. */
-export function intListArg(name: string, fallback: number[]): number[] {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i === -1) return fallback;
-  const values = String(process.argv[i + 1] ?? '').split(',').map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
-    console.error(`--${name} needs a comma-separated list of positive integers, got '${process.argv[i + 1] ?? ''}'`);
-    process.exit(2);
-  }
-  return values;
-}

@@ -12,6 +12,7 @@ import { findSourceMap, type SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable } from './bench-report';
+import { intArg } from './bench-args';
 
 interface CallFrame {
   functionName: string;
@@ -267,7 +268,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     console.error('usage: tsx bench/serving-node-floor-profile.ts FILE.cpuprofile [--top 25]');
     process.exit(2);
   }
-  const topAt = process.argv.indexOf('--top');
   const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-  printProfileSummary(await summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), projectRoot), topAt > 0 ? Number(process.argv[topAt + 1]) || 25 : 25);
+  printProfileSummary(await summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), projectRoot), intArg('top', 25));
 }

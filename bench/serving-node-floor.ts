@@ -20,13 +20,15 @@ import {
   abortAfter, ADMIN_TOKEN, benchTmp, freePort, hostLoad, inferBodies, inferPath, MODEL, projectRoot, publishExampleModel,
   startNodeServing, stopAllServers, waitForOk, type ServingTarget,
 } from './edge-servers';
-import { fmtMs, fmtRps, intListArg, numberArg, poolRuns, runLoad, withoutSamples, type LoadResult, type MeasuredLoad } from './serving-load';
+import { fmtMs, fmtRps, poolRuns, runLoad, withoutSamples, type LoadResult, type MeasuredLoad } from './serving-load';
 import { printAreaComparison, printFunctionComparison, printProfileSummary, summarizeProfile, type ProfileSummary, type ProfileWindow } from './serving-node-floor-profile';
+import { choiceListArg, intListArg, numberArg, textArg } from './bench-args';
 
 const seconds = numberArg('seconds', 8);
 const concurrencies = intListArg('concurrency', [1, 8]);
 const rounds = numberArg('rounds', 3);
-const profileDir = process.argv.includes('--profile') ? path.resolve(process.argv[process.argv.indexOf('--profile') + 1] ?? '') : undefined;
+const profileArg = textArg('profile');
+const profileDir = profileArg === undefined ? undefined : path.resolve(profileArg);
 const WARMUP_MS = 1000;
 const MAX_REQUESTS = 200_000;
 const TARGET = 1.2;
@@ -40,9 +42,9 @@ const labels: Record<Variant, string> = {
   'windsock-norec': 'Windsock Node (recording off)',
   'floor-headers': 'floor + Windsock headers',
 };
-const variantsArg = process.argv.includes('--variants') ? process.argv[process.argv.indexOf('--variants') + 1]!.split(',') : ['floor', 'windsock', 'windsock-norec'];
+const variantsArg = choiceListArg('variants', allVariants, ['floor', 'windsock', 'windsock-norec']);
 const variants = allVariants.filter((v) => variantsArg.includes(v));
-if (variants[0] !== 'floor' || variants.length < 2 || variantsArg.some((v) => !(allVariants as readonly string[]).includes(v))) {
+if (variants[0] !== 'floor' || variants.length < 2) {
   console.error(`--variants is a comma-separated list of ${allVariants.join(', ')}, with floor and at least one other`);
   process.exit(2);
 }

@@ -14,20 +14,16 @@ import {
   abortAfter, benchTmp, buildEdgeBundle, hostLoad, inferBodies, inferOnce, inferPath, publishExampleModel, startFastApi, startMiniflare,
   startNodeServing, startWranglerDev, stopAllServers, type ServingTarget,
 } from './edge-servers';
-import { fmtMs, fmtRps, intListArg, numberArg, poolRuns, runLoad, withoutSamples, type LoadResult, type MeasuredLoad } from './serving-load';
+import { fmtMs, fmtRps, poolRuns, runLoad, withoutSamples, type LoadResult, type MeasuredLoad } from './serving-load';
+import { choiceListArg, intListArg, numberArg, textArg } from './bench-args';
 
 const seconds = numberArg('seconds', 10);
 const concurrencies = intListArg('concurrency', [1, 8]);
 const rounds = numberArg('rounds', 2);
 const allKinds = ['workerd', 'miniflare', 'node', 'fastapi', 'wrangler'] as const;
 type Kind = (typeof allKinds)[number];
-const argAt = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
-const kinds = (argAt('targets') ?? 'workerd,miniflare,node,fastapi').split(',').filter((k): k is Kind => (allKinds as readonly string[]).includes(k));
-if (kinds.length === 0) {
-  console.error(`--targets is a comma-separated list of ${allKinds.join(', ')}`);
-  process.exit(2);
-}
-const python = argAt('python') ?? process.env.SERVING_PYTHON ?? 'python3';
+const kinds: Kind[] = choiceListArg('targets', allKinds, ['workerd', 'miniflare', 'node', 'fastapi']);
+const python = textArg('python') ?? process.env.SERVING_PYTHON ?? 'python3';
 const WARMUP_MS = 1000;
 const MAX_REQUESTS = 200_000;
 

@@ -14,12 +14,13 @@ import {
   abortAfter, benchTmp, buildEdgeBundle, builtWorkerOptions, freePort, hostLoad, migrationStatements, inferBodies, inferPath, publishExampleModel, startNodeServing, stopAllServers,
   type EdgeBuild,
 } from './edge-servers';
-import { fmtMs, fmtRps, numberArg, runLoad, type MeasuredLoad } from './serving-load';
+import { fmtMs, fmtRps, runLoad, type MeasuredLoad } from './serving-load';
+import { flag, numberArg } from './bench-args';
 
 const seconds = numberArg('seconds', 6);
 const concurrency = numberArg('concurrency', 8);
 const rounds = numberArg('rounds', 2);
-const profile = !process.argv.includes('--no-profile');
+const profile = !flag('no-profile');
 const WARMUP_MS = 1500;
 const MAX_REQUESTS = 100_000;
 const STALL_FACTOR = 5;
