@@ -1,5 +1,6 @@
 // What activities need from the outside world, each behind a small interface.
 import type { BlobStore } from '../artifacts/blob-store';
+import type { DatasetRoots } from '../artifacts/dataset-roots';
 import type { RegistryStore } from '../registry/registry-store';
 import type { ComputeProvider } from './compute/compute-provider';
 import type { EdgeClient } from './edge-client';
@@ -19,8 +20,8 @@ export interface ActivityDeps {
   codeVersion: string;
   /** The longest wait between the training activity's polls of its job (it starts at 50 ms and doubles). */
   jobPollMs?: number;
-  /** Relative dataset locations (retraining's fresh data) resolve here; the project root by default. */
-  datasetBaseDir?: string;
+  /** Where datasets may be read from; every dataset the worker reads is checked against them. */
+  datasetRoots: DatasetRoots;
   /** How long a compute provider may stay unreachable before a training attempt fails (5 min). */
   computeUnreachableMs?: number;
 }

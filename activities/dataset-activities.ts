@@ -6,6 +6,7 @@ import { parseCsv, toCsv } from '../core/data/csv';
 import type { DatasetSpec } from '../core/data/dataset-spec';
 import { splitHoldout } from '../core/data/dataset-split';
 import { toFeatureMatrix, validateDataset as checkDataset } from '../core/data/dataset-validation';
+import type { DatasetRoots } from '../artifacts/dataset-roots';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 
@@ -28,8 +29,9 @@ export interface ValidatedDataset {
   classCounts: Record<string, number>;
 }
 
-export async function readDatasetBytes(uri: string): Promise<Buffer> {
-  const file = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+/** The dataset's bytes, once its real path is known to lie under a dataset root. */
+export async function readDatasetBytes(uri: string, roots: DatasetRoots): Promise<Buffer> {
+  const file = fileURLToPath(await roots.resolve(uri, { code: 'dataset_invalid' }));
   try {
     return await readFile(file);
   } catch (err) {
@@ -40,7 +42,7 @@ export async function readDatasetBytes(uri: string): Promise<Buffer> {
 export function datasetActivities(deps: ActivityDeps) {
   return {
     async validateDataset(input: ValidateDatasetInput): Promise<ValidatedDataset> {
-      const bytes = await readDatasetBytes(input.datasetUri);
+      const bytes = await readDatasetBytes(input.datasetUri, deps.datasetRoots);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       let table;
       try {

@@ -35,7 +35,8 @@ export function retrainActivities(deps: ActivityDeps) {
       if (!template.retrain) {
         throw new WindsockError('bad_request', `model '${input.model}' has no retrain settings: set retrain.dataset in its template to the location fresh data lands in`);
       }
-      const datasetUri = await newestDataset(template.retrain.dataset, deps.datasetBaseDir ?? process.cwd());
+      const location = await deps.datasetRoots.resolve(template.retrain.dataset, { kind: 'file_or_directory' });
+      const datasetUri = await newestDataset(location);
       return {
         pipelineId: input.pipelineId,
         model: input.model,

@@ -1,15 +1,15 @@
 // Fresh data for retraining: the newest `.csv` file under a location (a directory, by modification
-// time, then name), or the location itself when it is a file. Paths are relative to a base directory
-// or file:// URIs.
+// time, then name), or the location itself when it is a file. The location is a file:// URI that the
+// caller has checked against the dataset roots.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WindsockError } from '../core/windsock-error';
 
-export async function newestDataset(location: string, baseDir: string): Promise<string> {
-  const target = location.startsWith('file:') ? fileURLToPath(location) : path.resolve(baseDir, location);
+export async function newestDataset(location: string): Promise<string> {
+  const target = fileURLToPath(location);
   const info = await stat(target).catch(() => undefined);
-  if (!info) throw new WindsockError('bad_request', `retrain dataset location '${location}' does not exist (looked at ${target})`);
+  if (!info) throw new WindsockError('bad_request', `retrain dataset location '${location}' does not exist`);
   if (info.isFile()) return pathToFileURL(target).href;
   const candidates: Array<{ file: string; mtimeMs: number }> = [];
   for (const entry of await readdir(target, { withFileTypes: true })) {

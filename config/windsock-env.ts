@@ -2,6 +2,8 @@
 // each one is a variable away from its scaled counterpart (Temporal cluster/Cloud, Turso/sqld, ...).
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultDatasetRoots, parseDatasetRoots } from '../artifacts/dataset-roots';
+import { projectRoot } from './project-root';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -15,6 +17,8 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_TOKENS: z.string().optional(),
   WINDSOCK_TASK_QUEUE: z.string().default('windsock-pipelines'),
   WINDSOCK_PYTHON: z.string().optional(),
+  /** Directories datasets may be read from, comma-separated (relative ones to the project); default examples/ and $WINDSOCK_HOME/datasets. */
+  WINDSOCK_DATASET_ROOTS: z.string().optional(),
   WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),
   /** Signs every webhook (HMAC-SHA256); required when WINDSOCK_NOTIFY_WEBHOOK is set. */
   WINDSOCK_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
@@ -49,6 +53,7 @@ export type WindsockEnv = z.infer<typeof windsockEnvSchema> & {
   home: string;
   registryUrl: string;
   artifactsDir: string;
+  datasetRoots: string[];
 };
 
 export class ConfigError extends Error {}
@@ -65,5 +70,6 @@ export function loadWindsockEnv(env: NodeJS.ProcessEnv = process.env): WindsockE
     home,
     registryUrl: parsed.data.WINDSOCK_REGISTRY_URL ?? `file:${path.join(home, 'registry.db')}`,
     artifactsDir: path.resolve(parsed.data.WINDSOCK_ARTIFACTS_DIR ?? path.join(home, 'artifacts')),
+    datasetRoots: parsed.data.WINDSOCK_DATASET_ROOTS ? parseDatasetRoots(parsed.data.WINDSOCK_DATASET_ROOTS, projectRoot) : defaultDatasetRoots(projectRoot, home),
   };
 }

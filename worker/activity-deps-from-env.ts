@@ -4,6 +4,7 @@ import type { ActivityDeps } from '../activities';
 import { EdgeClient } from '../activities/edge-client';
 import { computeProfilesFromEnv, defaultComputeProfile } from '../activities/compute/compute-profiles';
 import { LogAndWebhookNotifier } from '../activities/notifier';
+import { DatasetRoots } from '../artifacts/dataset-roots';
 import { LocalBlobStore } from '../artifacts/local-blob-store';
 import { principalsFromEnv } from '../config/principals-from-env';
 import { projectRoot } from '../config/project-root';
@@ -19,7 +20,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     blobs: new LocalBlobStore(env.artifactsDir),
     compute: computeProfilesFromEnv(env, projectRoot),
     defaultCompute: defaultComputeProfile(env),
-    datasetBaseDir: projectRoot,
+    datasetRoots: new DatasetRoots(env.datasetRoots, projectRoot),
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK, env.WINDSOCK_WEBHOOK_SECRET),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,

@@ -11,6 +11,7 @@ import { RegistryStore } from '../../registry/registry-store';
 import { projectRoot } from '../../config/project-root';
 import { createControlApp } from './control-app';
 import { FileDatasetResolver } from './file-dataset-resolver';
+import { DatasetRoots } from '../../artifacts/dataset-roots';
 import { GrpcRetrainScheduleGateway } from './grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from '../temporal/grpc-temporal-gateway';
 import { reconcileSchedules } from './reconcile-schedules';
@@ -38,7 +39,7 @@ const app = createControlApp({
         token: env.WINDSOCK_EDGE_TOKEN ?? principals.find((p) => p.roles.includes('admin'))?.token ?? '',
       })
     : undefined,
-  datasets: new FileDatasetResolver(projectRoot),
+  datasets: new FileDatasetResolver(new DatasetRoots(env.datasetRoots, projectRoot)),
   principals,
   taskQueue: env.WINDSOCK_TASK_QUEUE,
 });

@@ -58,18 +58,18 @@ describe('validateDataset', () => {
     expect(report.ok).toBe(false);
     expect(report.errors).toEqual([
       { check: 'null', column: 'mean_radius', count: 1, examples: [5], message: 'column mean_radius: 1 empty or null value, but the column is not nullable (row 5)' },
-      { check: 'type', column: 'mean_radius', count: 1, examples: [3], message: 'column mean_radius: 1 value is not a number (row 3), e.g. "abc"' },
+      { check: 'type', column: 'mean_radius', count: 1, examples: [3], message: 'column mean_radius: 1 value is not a number (row 3)', samples: ['abc'] },
       { check: 'range', column: 'mean_radius', count: 2, examples: [2, 6], message: 'column mean_radius: 2 values below min 0 (rows 2, 6)' },
       { check: 'range', column: 'mean_radius', count: 1, examples: [4], message: 'column mean_radius: 1 value above max 50 (row 4)' },
-      { check: 'type', column: 'age', count: 1, examples: [4], message: 'column age: 1 value is not an integer (row 4), e.g. "2.5"' },
+      { check: 'type', column: 'age', count: 1, examples: [4], message: 'column age: 1 value is not an integer (row 4)', samples: ['2.5'] },
       { check: 'null', column: 'color', count: 1, examples: [5], message: 'column color: 1 empty or null value, but the column is not nullable (row 5)' },
-      { check: 'category', column: 'color', count: 1, examples: [3], message: 'column color: 1 value is not among its categories [red, green] (row 3), e.g. "blue"' },
+      { check: 'category', column: 'color', count: 1, examples: [3], message: 'column color: 1 value is not among its categories [red, green] (row 3)', samples: ['blue'] },
       { check: 'null', column: 'diagnosis', count: 1, examples: [6], message: 'target diagnosis: 1 empty or null value, but every row needs a class (row 6)' },
-      { check: 'category', column: 'diagnosis', count: 1, examples: [4], message: 'target diagnosis: 1 value is not among its classes [B, M] (row 4), e.g. "X"' },
+      { check: 'category', column: 'diagnosis', count: 1, examples: [4], message: 'target diagnosis: 1 value is not among its classes [B, M] (row 4)', samples: ['X'] },
       // Rows 7 and 8 differ only in the id column, which is outside the spec.
       { check: 'duplicates', count: 1, examples: [8], message: '1 row repeats an earlier row (12.5% of rows; at most 10% allowed) (row 8)' },
     ]);
-    expect(report.warnings).toEqual([{ check: 'schema', column: 'id', message: 'column id is not in the spec and will be ignored' }]);
+    expect(report.warnings).toEqual([{ check: 'schema', count: 1, message: '1 column is not in the spec and will be ignored', samples: ['id'] }]);
     expect(report.duplicateRows).toBe(1);
     expect(report.classCounts).toEqual({ B: 3, M: 3 });
     // Hand-worked: mean_radius numbers 10.5, -1, 60, -2, 12, 12 sum to 91.5;
@@ -96,6 +96,17 @@ describe('validateDataset', () => {
       'column age is missing from the file; the spec lists it as a feature (integer)',
       'column diagnosis is missing from the file; the spec lists it as the target column',
     ]);
+  });
+
+  it("quotes nothing of the file in its messages but the spec's column names (every viewer reads them)", () => {
+    // /etc/passwd, had it been read: unknown columns, one of them twice, and rows of its lines.
+    const header = ['root:x:0:0:root:/root:/bin/bash', 'root:x:0:0:root:/root:/bin/bash', 'mean_radius', 'diagnosis'];
+    const rows = [['daemon:x:1:1', 'bin:x:2:2', 'sys:x:3:3', 'sync:x:4:65534']];
+    const report = validateDataset(spec, { header, rows });
+    const messages = [...report.errors, ...report.warnings].map((i) => i.message);
+    expect(messages.length).toBeGreaterThan(3);
+    for (const message of messages) expect(message).not.toMatch(/root|daemon|bin|sys|sync|x:/);
+    expect(report.errors.flatMap((i) => i.samples ?? [])).toEqual(expect.arrayContaining(['root:x:0:0:root:/root:/bin/bash', 'sys:x:3:3']));
   });
 
   it('fails a class below the minimum share, counting only labelled rows', () => {

@@ -1,6 +1,8 @@
 // Checks a parsed dataset against its spec before any training runs, and turns a valid one
-// into the numeric matrix a model takes. Messages name the column, the count and sample rows
-// so that the person who owns the data can fix it without reading code.
+// into the numeric matrix a model takes. Messages name the spec's column, the count and sample rows
+// so that the person who owns the data can fix it without reading code; they quote nothing else of
+// the file (a message reaches every viewer of the pipeline), and the offending values go to the
+// report's `samples`.
 import type { ColumnSpec, DatasetSpec } from './dataset-spec';
 
 export type DataTable = { header: readonly string[]; rows: readonly (readonly string[])[] };
@@ -14,6 +16,8 @@ export type Issue = {
   count?: number;
   /** Up to MAX_EXAMPLES 1-based data row numbers (the first row after the header is 1). */
   examples?: number[];
+  /** A few of the offending values or header names, for the report only (never in `message`). */
+  samples?: string[];
 };
 
 export type ColumnSummary = { nulls: number; min?: number; max?: number; mean?: number };
@@ -89,9 +93,6 @@ function rowList(finding: Finding): string {
   return `(${finding.rows.length === 1 ? 'row' : 'rows'} ${finding.rows.join(', ')}${more})`;
 }
 
-function sampleList(finding: Finding): string {
-  return finding.values.length === 0 ? '' : `, e.g. ${finding.values.map((v) => JSON.stringify(v)).join(', ')}`;
-}
 
 function percent(share: number): string {
   return `${Number((share * 100).toFixed(2))}%`;
@@ -104,6 +105,7 @@ function issueFrom(check: IssueCheck, column: string | undefined, finding: Findi
     message,
     count: finding.count,
     examples: finding.rows.slice(),
+    ...(finding.values.length > 0 ? { samples: finding.values.slice() } : {}),
   };
 }
 
@@ -154,10 +156,10 @@ function checkColumn(plan: ColumnPlan, rows: DataTable['rows'], errors: Issue[])
     errors.push(issueFrom('null', name, nulls, `${label}: ${plural(nulls.count, 'empty or null value', 'empty or null values')}, but ${why} ${rowList(nulls)}`));
   }
   if (notNumbers.count > 0) {
-    errors.push(issueFrom('type', name, notNumbers, `${label}: ${plural(notNumbers.count, 'value is not a number', 'values are not numbers')} ${rowList(notNumbers)}${sampleList(notNumbers)}`));
+    errors.push(issueFrom('type', name, notNumbers, `${label}: ${plural(notNumbers.count, 'value is not a number', 'values are not numbers')} ${rowList(notNumbers)}`));
   }
   if (notIntegers.count > 0) {
-    errors.push(issueFrom('type', name, notIntegers, `${label}: ${plural(notIntegers.count, 'value is not an integer', 'values are not integers')} ${rowList(notIntegers)}${sampleList(notIntegers)}`));
+    errors.push(issueFrom('type', name, notIntegers, `${label}: ${plural(notIntegers.count, 'value is not an integer', 'values are not integers')} ${rowList(notIntegers)}`));
   }
   if (spec.type !== 'categorical') {
     if (belowMin.count > 0) {
@@ -169,7 +171,7 @@ function checkColumn(plan: ColumnPlan, rows: DataTable['rows'], errors: Issue[])
   } else if (outsideCategories.count > 0) {
     const allowed = `${isTarget ? 'classes' : 'categories'} [${spec.categories.join(', ')}]`;
     errors.push(
-      issueFrom('category', name, outsideCategories, `${label}: ${plural(outsideCategories.count, 'value is not', 'values are not')} among its ${allowed} ${rowList(outsideCategories)}${sampleList(outsideCategories)}`),
+      issueFrom('category', name, outsideCategories, `${label}: ${plural(outsideCategories.count, 'value is not', 'values are not')} among its ${allowed} ${rowList(outsideCategories)}`),
     );
   }
 
@@ -207,7 +209,12 @@ export function validateDataset(spec: DatasetSpec, table: DataTable): DatasetRep
   });
   for (const [name, times] of occurrences) {
     if (times > 1) {
-      errors.push({ check: 'schema', column: name, message: `column ${name} appears ${times} times in the header; column names must be unique` });
+      // A name the spec does not know is the file's content: the report keeps it, the message does not.
+      const known = specNames.has(name);
+      errors.push({
+        check: 'schema',
+        ...(known ? { column: name, message: `column ${name} appears ${times} times in the header; column names must be unique` } : { message: `a column not in the spec appears ${times} times in the header; column names must be unique`, samples: [name] }),
+      });
     }
   }
 
@@ -222,10 +229,9 @@ export function validateDataset(spec: DatasetSpec, table: DataTable): DatasetRep
       plans.push({ spec: column, index, isTarget });
     }
   });
-  for (const name of firstIndex.keys()) {
-    if (!specNames.has(name)) {
-      warnings.push({ check: 'schema', column: name, message: `column ${name} is not in the spec and will be ignored` });
-    }
+  const unknown = [...firstIndex.keys()].filter((name) => !specNames.has(name));
+  if (unknown.length > 0) {
+    warnings.push({ check: 'schema', message: `${plural(unknown.length, 'column is', 'columns are')} not in the spec and will be ignored`, count: unknown.length, samples: unknown.slice(0, MAX_EXAMPLES) });
   }
 
   const ragged = new Finding();

@@ -15,6 +15,7 @@ import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
 import { GrpcRetrainScheduleGateway } from '../../api/control/grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from '../../api/temporal/grpc-temporal-gateway';
 import { FetchTemporalGateway } from '../../api/temporal/fetch-temporal-gateway';
+import { DatasetRoots } from '../../artifacts/dataset-roots';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import type { Principal } from '../../core/auth/principals';
 import { openRegistry } from '../../registry/open-registry';
@@ -41,6 +42,9 @@ export const principals: Principal[] = [
 export const auth = (name: string) => ({ authorization: `Bearer ${principals.find((p) => p.name === name)!.token}` });
 
 export const exampleDataset = 'examples/breast-cancer/data/breast-cancer.csv';
+
+/** The tests' dataset roots: the examples, the fixtures, and temporary directories (fresh data for retraining). */
+export const testDatasetRoots = new DatasetRoots([path.join(projectRoot, 'examples'), path.join(projectRoot, 'test/fixtures'), os.tmpdir()], projectRoot);
 
 export interface Harness {
   home: string;
@@ -89,6 +93,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     compute: { local: new LocalProvider({ jobsDir: path.join(home, 'jobs'), python: inject('python'), cwd: projectRoot }) },
     notifier: { notify: async (n) => void notifications.push(n) },
     codeVersion: 'test',
+    datasetRoots: testDatasetRoots,
     jobPollMs: 200,
     edge: options.edge,
   });
@@ -117,7 +122,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     registry,
     blobs: deps.blobs,
     edge: options.edge,
-    datasets: new FileDatasetResolver(projectRoot),
+    datasets: new FileDatasetResolver(testDatasetRoots),
     principals,
     taskQueue,
   });

@@ -18,6 +18,7 @@ import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import { openRegistry } from '../../registry/open-registry';
 import { RegistryStore } from '../../registry/registry-store';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhook-receiver';
+import { testDatasetRoots } from './pipeline-harness';
 
 const secret = 'whsec-temporal-0123456789abcdef';
 const taskQueue = `test-webhooks-${Math.random().toString(36).slice(2, 8)}`;
@@ -53,6 +54,7 @@ beforeAll(async () => {
       compute: {},
       codeVersion: 'test',
       notifier,
+      datasetRoots: testDatasetRoots,
     }),
   });
   running = worker.run();
