@@ -17,6 +17,8 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_TOKENS: z.string().optional(),
   WINDSOCK_TASK_QUEUE: z.string().default('windsock-pipelines'),
   WINDSOCK_PYTHON: z.string().optional(),
+  /** More host variables local jobs may see, comma-separated (`NAME` or `PREFIX_*`); see activities/compute/job-environment.ts. */
+  WINDSOCK_JOB_ENV_ALLOW: z.string().optional(),
   /** Directories datasets may be read from, comma-separated (relative ones to the project); default examples/ and $WINDSOCK_HOME/datasets. */
   WINDSOCK_DATASET_ROOTS: z.string().optional(),
   WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),

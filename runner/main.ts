@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { jobEnvAllowFrom } from '../activities/compute/job-environment';
 import { LocalProvider } from '../activities/compute/local-provider';
 import { projectRoot } from '../config/project-root';
 import { detectGpus } from './gpu-inventory';
@@ -22,7 +23,7 @@ const gpus = await detectGpus(env.WINDSOCK_RUNNER_NVIDIA_SMI);
 const slots = env.WINDSOCK_RUNNER_SLOTS ?? Math.max(1, gpus.length);
 const store = new RunnerJobStore(db, env.WINDSOCK_RUNNER_PRICE_PER_GPU_HOUR);
 const inputs = new InputStore(path.join(env.home, 'inputs'));
-const processes = new LocalProvider({ jobsDir: path.join(env.home, 'jobs'), python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot });
+const processes = new LocalProvider({ jobsDir: path.join(env.home, 'jobs'), python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot, envAllow: jobEnvAllowFrom(env.WINDSOCK_JOB_ENV_ALLOW) });
 const supervisor = new JobSupervisor({ store, inputs, processes, gpus, slots, maxExecutions: env.WINDSOCK_RUNNER_MAX_EXECUTIONS, tickMs: env.WINDSOCK_RUNNER_TICK_MS });
 const app = createRunnerApp({ store, supervisor, inputs, gpus, slots, pricePerGpuHourUsd: env.WINDSOCK_RUNNER_PRICE_PER_GPU_HOUR, token, cwd: projectRoot });
 

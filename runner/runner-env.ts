@@ -20,6 +20,8 @@ export const runnerEnvSchema = z.object({
   /** The nvidia-smi the runner asks for the host's GPUs (a host with none: it is absent, and that is fine). */
   WINDSOCK_RUNNER_NVIDIA_SMI: z.string().default('nvidia-smi'),
   WINDSOCK_PYTHON: z.string().optional(),
+  /** More host variables jobs may see, comma-separated (`NAME` or `PREFIX_*`); see activities/compute/job-environment.ts. */
+  WINDSOCK_JOB_ENV_ALLOW: z.string().optional(),
 });
 
 export type RunnerEnv = z.infer<typeof runnerEnvSchema> & { home: string };

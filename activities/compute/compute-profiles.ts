@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError, type WindsockEnv } from '../../config/windsock-env';
 import { runnerEnvSchema } from '../../runner/runner-env';
 import type { ComputeProvider } from './compute-provider';
+import { jobEnvAllowFrom } from './job-environment';
 import { LocalProvider } from './local-provider';
 import { RunnerProvider } from './runner-provider';
 
@@ -17,7 +18,7 @@ const profilesSchema = z.record(
 export function computeProfilesFromEnv(env: WindsockEnv, projectRoot: string): Record<string, ComputeProvider> {
   const jobsDir = path.join(env.home, 'jobs');
   const profiles: Record<string, ComputeProvider> = {
-    local: new LocalProvider({ jobsDir, python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot }),
+    local: new LocalProvider({ jobsDir, python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot, envAllow: jobEnvAllowFrom(env.WINDSOCK_JOB_ENV_ALLOW) }),
   };
   const runner = (name: string, url: string, token: string) =>
     new RunnerProvider({ name, baseUrl: url, token, workDir: path.join(jobsDir, 'runner-outputs', name) });

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeProvider, JobOutputs, JobProgress, JobRequest, JobStatus } from './compute-provider';
+import { DEFAULT_JOB_ENV_ALLOW, hostEnvForJob } from './job-environment';
 
 export interface LocalProviderOptions {
   jobsDir: string;
@@ -14,6 +15,10 @@ export interface LocalProviderOptions {
   python: string;
   /** Working directory of jobs (relative command paths resolve here). */
   cwd: string;
+  /** Host variables a job may see (job-environment.ts); the default allow-list when absent. */
+  envAllow?: readonly string[];
+  /** The host environment the allow-list picks from (process.env). */
+  hostEnv?: NodeJS.ProcessEnv;
 }
 
 // The wrapper shell records the exit status in a file, so that the outcome of a job survives the
@@ -42,7 +47,7 @@ export class LocalProvider implements ComputeProvider {
     const [first, ...rest] = request.command;
     const argv = [first === 'python' ? this.options.python : first!, ...rest.map((a) => this.resolveArg(a))];
     const env = {
-      ...process.env,
+      ...hostEnvForJob(this.options.hostEnv ?? process.env, this.options.envAllow ?? DEFAULT_JOB_ENV_ALLOW),
       ...request.env,
       ...request.inputs,
       WINDSOCK_OUTPUT_DIR: path.join(dir, 'output'),
