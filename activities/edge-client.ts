@@ -8,6 +8,8 @@ export interface EdgeClientOptions {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
+  /** One call's limit, the answer's body included (default 60 s: an artifact upload is one call). */
+  timeoutMs?: number;
 }
 
 export interface PublishInput {
@@ -28,6 +30,7 @@ export class EdgeClient {
   private async call<T>(method: string, path: string, body?: Uint8Array | object, headers: Record<string, string> = {}): Promise<T> {
     const url = `${this.options.baseUrl.replace(/\/$/, '')}${path}`;
     let res: Response;
+    let text: string;
     try {
       res = await this.fetchImpl(url, {
         method,
@@ -37,11 +40,12 @@ export class EdgeClient {
           ...headers,
         },
         body: body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
       });
+      text = await res.text();
     } catch (err) {
-      throw new WindsockError('unavailable', `the edge at ${this.options.baseUrl} is unreachable: ${(err as Error).message}`, { retryable: true });
+      throw new WindsockError('unavailable', `the edge at ${this.options.baseUrl} is unreachable: ${unreachable(err, this.options.timeoutMs ?? 60_000)}`, { retryable: true });
     }
-    const text = await res.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) {
       const message = (parsed as { error?: { message?: string } })?.error?.message ?? text;
@@ -88,4 +92,9 @@ export class EdgeClient {
     const res = await this.call<{ versions: Record<string, VersionSketch> }>('GET', `/admin/models/${encodeURIComponent(model)}/sketches?${query}`);
     return res.versions;
   }
+}
+
+/** Why a call failed before an answer: its timeout, or the network's own error. */
+function unreachable(err: unknown, timeoutMs: number): string {
+  return (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
 }

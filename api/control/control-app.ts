@@ -1,13 +1,12 @@
 // The control API (Hono on Node): health, pipelines through Temporal, the registry's models.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Principal } from '../../core/auth/principals';
-import { WindsockError } from '../../core/windsock-error';
 import type { EdgeClient } from '../../activities/edge-client';
 import type { BlobStore } from '../../artifacts/blob-store';
 import type { RegistryStore } from '../../registry/registry-store';
 import type { ApiEnv } from '../http/api-env';
 import { bearerAuth } from '../http/bearer-auth';
+import { limitBody } from '../http/body-limit';
 import { notFound, onError, requestId } from '../http/error-envelope';
 import { modelRoutes } from './routes/model-routes';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
@@ -43,14 +42,7 @@ export function createControlApp(deps: ControlAppDeps) {
 
   const app = new Hono<ApiEnv>()
     .use(requestId)
-    .use(
-      bodyLimit({
-        maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-        onError: () => {
-          throw new WindsockError('payload_too_large', `request body larger than ${deps.maxBodyBytes ?? 1024 * 1024} bytes`);
-        },
-      }),
-    )
+    .use(limitBody(deps.maxBodyBytes))
     .get('/healthz', (c) => c.json({ ok: true }))
     .route('/v1', v1);
   app.onError(onError);

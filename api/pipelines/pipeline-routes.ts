@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../../core/pipeline/duration';
 import { gateSchema } from '../../core/evaluation/metric-gate';
-import { holdoutSchema, jobSpecSchema, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
+import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
 import { hasRole } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
 import {
@@ -50,9 +50,18 @@ export interface PipelineRouteDeps {
   rollout: boolean;
 }
 
+/** A number of seconds or a duration like "30m", "2h", "7d", up to a bound (a timer of 1e300 s is a typo, found at submit, not after training). */
+function boundedDuration(maxSeconds: number) {
+  return z.union([z.number(), z.string().max(32)]).superRefine((value, ctx) => {
+    const seconds = parseDurationSeconds(value);
+    if (seconds === undefined) ctx.addIssue({ code: 'custom', message: 'a positive number of seconds or a duration like "30m", "2h", "7d"' });
+    else if (seconds > maxSeconds) ctx.addIssue({ code: 'custom', message: `at most ${maxSeconds / 86400} days` });
+  });
+}
+
 export const startPipelineBody = z.strictObject({
   model: modelName,
-  dataset: z.string().min(1),
+  dataset: z.string().min(1).max(1024),
   /** Overrides of the model's job; changing the command needs the admin role (it runs on the worker host). */
   job: jobSpecSchema.partial().optional(),
   /** The compute profile to train on (`local`, `runner`, ...); the same as job.provider. */
@@ -60,14 +69,8 @@ export const startPipelineBody = z.strictObject({
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
   gate: gateSchema.optional(),
   holdout: holdoutSchema.partial().optional(),
-  approvalTimeout: z
-    .union([z.number(), z.string()])
-    .refine((v) => parseDurationSeconds(v) !== undefined, 'a positive number of seconds or a duration like "30m", "2h", "7d"')
-    .optional(),
-  reminderBefore: z
-    .union([z.number(), z.string()])
-    .refine((v) => parseDurationSeconds(v) !== undefined, 'a positive number of seconds or a duration like "1h"')
-    .optional(),
+  approvalTimeout: boundedDuration(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
+  reminderBefore: boundedDuration(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
   /** Overrides of the model's rollout plan; false keeps the new version off the edge. */
   rollout: z.union([z.literal(false), rolloutPlanSchema.partial()]).optional(),
 });

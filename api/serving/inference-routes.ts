@@ -12,6 +12,7 @@ import type { ApiEnv } from '../http/api-env';
 import type { ModelCatalog, ServedModel } from './model-catalog';
 import type { SketchRecorder } from './sketch-recorder';
 import type { Defer, LatencyClock } from './serving-ports';
+import { BodyTooLarge, readBoundedText } from '../http/bounded-body';
 
 export interface InferenceRouteDeps {
   catalog: ModelCatalog;
@@ -125,10 +126,13 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
     const chosen = chooseDeployment(c, name, model, versionParam);
     if (typeof chosen === 'string') return protocolError(c, versionParam === undefined ? 503 : 404, chosen);
 
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > deps.limits.maxBodyBytes) return protocolError(c, 400, `request body of ${declared} bytes exceeds the limit of ${deps.limits.maxBodyBytes}`);
-    const text = await c.req.text();
-    if (text.length > deps.limits.maxBodyBytes) return protocolError(c, 400, `request body of ${text.length} bytes exceeds the limit of ${deps.limits.maxBodyBytes}`);
+    let text: string;
+    try {
+      text = await readBoundedText(c.req.raw, deps.limits.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return protocolError(c, 413, err.message);
+      throw err;
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -24,6 +24,7 @@ import type { ArtifactSource, InferenceBackend } from './serving-ports';
 import { timeWindowQuery, windowMinutes } from './time-window';
 import { modelParam, modelVersionParam, sha256Digest as sha256, sha256Pattern } from '../../contracts/shared-params';
 import { sha256Hex } from '../http/sha256-hex';
+import { BodyTooLarge, readBoundedBytes } from '../http/bounded-body';
 
 export interface ServingAdminDeps {
   store: ServingStore;
@@ -58,9 +59,9 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
       const { name, v } = c.req.valid('param');
       const declared = c.req.header('x-windsock-sha256');
       if (!declared || !sha256Pattern.test(declared)) throw new WindsockError('bad_request', 'send the artifact sha256 (lowercase hex) in x-windsock-sha256');
-      const length = Number(c.req.header('content-length') ?? 0);
-      if (length > deps.maxArtifactBytes) throw new WindsockError('payload_too_large', `artifact larger than ${deps.maxArtifactBytes} bytes`);
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const bytes = await readBoundedBytes(c.req.raw, deps.maxArtifactBytes).catch((err: unknown) => {
+        throw err instanceof BodyTooLarge ? new WindsockError('payload_too_large', `artifact larger than ${deps.maxArtifactBytes} bytes`) : err;
+      });
       if (bytes.byteLength === 0) throw new WindsockError('bad_request', 'empty artifact body');
       const actual = await sha256Hex(bytes);
       if (actual !== declared) throw new WindsockError('bad_request', `artifact sha256 is ${actual}, not the declared ${declared}`);

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { InferenceLimits } from '../../core/serving/inference-protocol';
 import type { Principal } from '../../core/auth/principals';
 import { bearerAuth } from '../http/bearer-auth';
+import { limitBody } from '../http/body-limit';
 import { pipelineTemplateSchema } from '../../core/pipeline/pipeline-template';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import type { TemporalGateway } from '../temporal/temporal-gateway';
@@ -54,6 +55,9 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
   // request id and the arrival time themselves, and set their headers in the Response they build.
   app.route('/v2', inferenceRoutes({ catalog, recorder, clock, recording: options.recording ?? true, defer: options.defer, limits, ready: async () => (await options.store.listModels(), true) }));
   app.use('/admin/*', requestId);
+  // Artifacts have their own, larger limit (maxArtifactBytes, checked as they stream in).
+  const jsonLimit = limitBody();
+  app.use('/admin/*', (c, next) => (c.req.path.endsWith('/artifact') ? next() : jsonLimit(c, next)));
   app.use('/admin/*', bearerAuth(options.principals));
   const retrain = options.pipelines ? temporalRetrainRequester(options.pipelines.gateway, options.pipelines.taskQueue) : undefined;
   app.route('/admin', servingAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes, retrain }));
@@ -66,6 +70,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
       names: () => options.store.templateNames(),
     };
     app.use('/v1/*', requestId);
+    app.use('/v1/*', jsonLimit);
     app.use('/v1/*', bearerAuth(options.principals));
     app.route('/v1/pipelines', pipelineRoutes({ ...options.pipelines, templates, rollout: options.pipelines.rollout ?? true }));
   }

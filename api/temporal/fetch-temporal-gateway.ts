@@ -10,6 +10,8 @@ export interface FetchGatewayOptions {
   namespace: string;
   apiKey?: string;
   fetch?: typeof fetch;
+  /** One call's limit, the answer's body included (default 10 s). */
+  timeoutMs?: number;
 }
 
 interface Payload {
@@ -76,7 +78,9 @@ export class FetchTemporalGateway implements TemporalGateway {
 
   private async call<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
     const url = `${this.options.baseUrl.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}${path}?noPayloadShorthand`;
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
     let res: Response;
+    let text: string;
     try {
       res = await this.fetchImpl(url, {
         method,
@@ -85,11 +89,13 @@ export class FetchTemporalGateway implements TemporalGateway {
           ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
         },
         body: payload === undefined ? undefined : JSON.stringify(payload),
+        signal: AbortSignal.timeout(timeoutMs),
       });
+      text = await res.text();
     } catch (err) {
-      throw new WindsockError('unavailable', `Temporal HTTP API unreachable at ${this.options.baseUrl}: ${(err as Error).message}`, { retryable: true });
+      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+      throw new WindsockError('unavailable', `Temporal HTTP API unreachable at ${this.options.baseUrl}: ${why}`, { retryable: true });
     }
-    const text = await res.text();
     const parsed = text ? (JSON.parse(text) as unknown) : {};
     if (!res.ok) throw new TemporalHttpFailure(res.status, parsed as TemporalHttpError);
     return parsed as T;

@@ -5,6 +5,9 @@ import { datasetSpecSchema } from '../data/dataset-spec';
 import { canaryPolicySchema } from '../rollout/canary-decision';
 import { gateSchema } from '../evaluation/metric-gate';
 
+/** The longest a version may wait for its approval: 90 days. */
+export const MAX_APPROVAL_TIMEOUT_SECONDS = 90 * 86400;
+
 export const jobSpecSchema = z.strictObject({
   /** argv of the training process; a leading `python` runs with the worker's configured interpreter. */
   command: z.array(z.string().min(1)).min(1),
@@ -68,7 +71,7 @@ export const pipelineTemplateSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   gate: gateSchema,
   holdout: holdoutSchema.prefault({}),
-  approvalTimeoutSeconds: z.number().int().min(1).default(7 * 24 * 3600),
+  approvalTimeoutSeconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).default(7 * 24 * 3600),
   rollout: rolloutPlanSchema.prefault({}),
   retrain: retrainConfigSchema.optional(),
 });

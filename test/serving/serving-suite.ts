@@ -13,6 +13,18 @@ export interface ServingTarget {
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+/** A request body streamed in 64 KiB chunks with no declared length, 16 MiB in all unless the reader stops first. */
+function endlessBody(): ReadableStream<Uint8Array> {
+  const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent++ === 256) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
 export function servingSuite(runtime: string, makeTarget: () => Promise<ServingTarget>) {
   describe(`serving on ${runtime}`, () => {
     let t: ServingTarget;
@@ -94,14 +106,19 @@ export function servingSuite(runtime: string, makeTarget: () => Promise<ServingT
       expect(((await res.json()) as { error: string }).error).toMatch(message);
     });
 
-    it('refuses malformed JSON and oversized bodies with a 400, unknown models and versions with a 404', async () => {
+    it('refuses malformed JSON with a 400, oversized bodies with a 413, unknown models and versions with a 404', async () => {
       const bad = await t.fetch('/v2/models/bc/infer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs": [' });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toMatch(/not valid JSON/);
       const huge = await t.fetch('/v2/models/bc/infer', json(inferBody(Array.from({ length: 20_000 }, () => new Array(30).fill(1.2345678)))));
-      expect(huge.status).toBe(400);
-      expect(((await huge.json()) as { error: string }).error).toMatch(/exceeds the limit|batch/);
+      expect(huge.status).toBe(413);
+      expect(((await huge.json()) as { error: string }).error).toMatch(/exceeds the limit of \d+ bytes/);
       expect((await t.fetch('/v2/models/nope/infer', json(inferBody([new Array(30).fill(1)])))).status).toBe(404);
+      // Chunked, with no declared length: counted as it streams and refused at the limit.
+      const chunked = await t.fetch('/v2/models/bc/infer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: endlessBody(), duplex: 'half' } as RequestInit);
+      expect(chunked.status).toBe(413);
+      const chunkedAdmin = await t.fetch('/admin/models/bc/traffic', admin({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: endlessBody(), duplex: 'half' } as RequestInit));
+      expect(chunkedAdmin.status).toBe(413);
       expect((await t.fetch('/v2/models/bc/versions/9/infer', json(inferBody([new Array(30).fill(1)])))).status).toBe(404);
     });
 

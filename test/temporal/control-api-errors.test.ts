@@ -37,6 +37,9 @@ describe('control API errors', () => {
     ['a file:// URI outside the roots', { body: { ...valid, dataset: 'file:///etc/shadow' } }, 400, /is outside the dataset roots/],
     ['a gate with an unknown rule', { body: { ...valid, gate: { f1: { min_abs_change: 0.1, greater_is_better: true } } } }, 400, /body\.gate\.f1/],
     ['an approval timeout that is not a duration', { body: { ...valid, approvalTimeout: 'soon' } }, 400, /body\.approvalTimeout/],
+    ['an approval timeout of 1e300 seconds', { body: { ...valid, approvalTimeout: 1e300 } }, 400, /body\.approvalTimeout: at most 90 days/],
+    ['a reminder a year before the deadline', { body: { ...valid, reminderBefore: '365d' } }, 400, /body\.reminderBefore: at most 90 days/],
+    ['a dataset reference longer than 1024 characters', { body: { ...valid, dataset: 'x'.repeat(1025) } }, 400, /body\.dataset/],
     ['a holdout fraction out of range', { body: { ...valid, holdout: { fraction: 1.5 } } }, 400, /body\.holdout\.fraction/],
   ])('POST /v1/pipelines with %s is a 400', async (_name, options, status, message) => {
     expectEnvelope(await h.request('POST', '/v1/pipelines', { as: 'alice', ...options }), status, 'bad_request', message);
