@@ -196,6 +196,9 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       if (status.stage !== 'rolling_out') {
         throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; rollout commands work only while it is rolling_out`);
       }
+      if (action === 'promote' && status.submittedBy === c.get('principal').name) {
+        throw new WindsockError('forbidden', `${status.submittedBy} submitted pipeline '${id}' and may not promote its rollout early; another approver must (four-eyes)`);
+      }
       const signal = { pause: pauseRolloutSignal, resume: resumeRolloutSignal, abort: abortRolloutSignal, promote: promoteRolloutSignal }[action];
       await deps.gateway.signal(rolloutWorkflowId(id), signal.name, { principal: c.get('principal').name, reason: c.req.valid('json').reason });
       return c.json({ pipelineId: id, action, accepted: true }, 202);
