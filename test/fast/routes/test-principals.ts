@@ -1,0 +1,15 @@
+// The principals every route test signs in as (the slow tier's list, copied so that these tests do
+// not import its harness, which starts a worker): one per role, and dave with two.
+import type { Principal } from '../../../core/auth/principals';
+
+export const principals: Principal[] = [
+  { name: 'alice', roles: ['submitter'], token: 'alice-token-0123456789' },
+  { name: 'bob', roles: ['approver'], token: 'bob-token-0123456789ab' },
+  { name: 'carol', roles: ['viewer'], token: 'carol-token-0123456789' },
+  { name: 'dave', roles: ['submitter', 'approver'], token: 'dave-token-0123456789a' },
+  { name: 'root', roles: ['admin'], token: 'root-token-0123456789a' },
+];
+
+export type PrincipalName = 'alice' | 'bob' | 'carol' | 'dave' | 'root';
+
+export const auth = (name: PrincipalName) => ({ authorization: `Bearer ${principals.find((p) => p.name === name)!.token}` });
