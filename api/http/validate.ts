@@ -1,12 +1,29 @@
-// zod validation for route inputs; a failure is a 400 in the Windsock envelope naming each problem.
+// zod validation for route inputs; a failure is a 400 in the Windsock envelope naming each problem. A
+// JSON body must say it is JSON: sent as anything else, Hono's validator would check an empty object
+// in its place and a route would act on defaults the caller never asked for.
 import { zValidator } from '@hono/zod-validator';
-import type { ValidationTargets } from 'hono';
+import type { MiddlewareHandler, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { WindsockError } from '../../core/windsock-error';
 import { describeZodError } from './error-envelope';
 
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
 export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) {
-  return zValidator(target, schema, (result) => {
+  const check = zValidator(target, schema, (result) => {
     if (!result.success) throw new WindsockError('bad_request', describeZodError(target === 'json' ? 'body' : target, result.error as unknown as z.ZodError));
   });
+  if (target !== 'json') return check;
+  const requireJson: MiddlewareHandler = async (c, next) => {
+    const type = c.req.header('content-type');
+    const length = c.req.header('content-length');
+    const hasBody = length !== undefined ? Number(length) > 0 : c.req.raw.body !== null;
+    if (hasBody && !(type && JSON_TYPE.test(type))) {
+      throw new WindsockError('unsupported_media_type', `send the body as JSON (content-type: application/json), not ${type ? `'${type.slice(0, 100)}'` : 'without a content-type'}`);
+    }
+    return check(c, next);
+  };
+  // The same middleware with the JSON check in front: its type is the validator's, so routes keep
+  // c.req.valid('json') typed.
+  return requireJson as unknown as typeof check;
 }

@@ -121,7 +121,7 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
       const result = await deps.store.setTraffic(name, weights, step ?? (current?.step ?? 0) + 1, c.get('principal').name);
       deps.catalog.invalidate(name);
       if (!result.applied) {
-        throw new WindsockError('conflict', `stale traffic change: step ${step} is older than the current step ${result.current.step}`, { details: result.current });
+        throw new WindsockError('conflict', `stale traffic change: step ${step} is not past the current step ${result.current.step} (another change took it)`, { details: result.current });
       }
       return c.json({ model: name, ...result.current });
     })

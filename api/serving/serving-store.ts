@@ -78,21 +78,23 @@ export class ServingStore {
   }
 
   /**
-   * Applies weights unless a later step already did: a rollout's retried (stale) weight change can
-   * never undo a newer one. Equal steps re-apply (a retry of the same change).
+   * Applies weights only at a step past the current one, in one statement: a stale change (a
+   * rollout's next step after a rollback took the same number) never overwrites a newer one. The same
+   * step with the same weights is a retry of the change that made it, and counts as applied.
    */
   async setTraffic(modelName: string, weights: Record<string, number>, step: number, by: string): Promise<{ applied: boolean; current: TrafficWeights }> {
     const now = new Date();
+    const json = JSON.stringify(weights);
     await this.db
       .insert(schema.traffic)
       .values({ modelName, weights, step, updatedBy: by, updatedAt: now })
       .onConflictDoUpdate({
         target: schema.traffic.modelName,
         set: { weights, step, updatedBy: by, updatedAt: now },
-        setWhere: sql`${schema.traffic.step} <= ${step}`,
+        setWhere: sql`${schema.traffic.step} < ${step}`,
       });
     const current = (await this.getTraffic(modelName))!;
-    return { applied: current.step === step, current };
+    return { applied: current.step === step && JSON.stringify(current.weights) === json, current };
   }
 
   async appendSketches(rows: SketchRows): Promise<void> {

@@ -2,7 +2,7 @@
 // and it works on Node too. Payloads are sent and read in their full form (base64 json/plain) with
 // ?noPayloadShorthand, because the shorthand turns a nested empty array into null.
 import { WindsockError } from '../../core/windsock-error';
-import type { StartOptions, TemporalGateway, WorkflowDescription } from './temporal-gateway';
+import { notRunning, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
 
 export interface FetchGatewayOptions {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7243 (Temporal Cloud: https://<ns>.<acct>.tmprl.cloud). */
@@ -127,6 +127,8 @@ export class FetchTemporalGateway implements TemporalGateway {
     await this.call('POST', this.workflowPath(workflowId, `/signal/${encodeURIComponent(signal)}`), {
       input: encodePayloads([arg]),
       requestId: crypto.randomUUID(),
+    }).catch((err: unknown) => {
+      throw isNotFound(err) ? notRunning(workflowId) : err;
     });
   }
 
@@ -160,7 +162,7 @@ export class FetchTemporalGateway implements TemporalGateway {
     try {
       d = await this.call<Describe>('GET', this.workflowPath(workflowId));
     } catch (err) {
-      if (err instanceof TemporalHttpFailure && (err.status === 404 || err.kind === 'NotFoundFailure')) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
     const info = d.workflowExecutionInfo;
@@ -180,6 +182,12 @@ export class FetchTemporalGateway implements TemporalGateway {
   }
 
   async cancel(workflowId: string): Promise<void> {
-    await this.call('POST', this.workflowPath(workflowId, '/cancel'), { requestId: crypto.randomUUID() });
+    await this.call('POST', this.workflowPath(workflowId, '/cancel'), { requestId: crypto.randomUUID() }).catch((err: unknown) => {
+      throw isNotFound(err) ? notRunning(workflowId) : err;
+    });
   }
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof TemporalHttpFailure && (err.status === 404 || err.kind === 'NotFoundFailure');
 }

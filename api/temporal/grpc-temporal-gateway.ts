@@ -1,7 +1,7 @@
 // TemporalGateway over gRPC with @temporalio/client (Node only).
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { StartOptions, TemporalGateway, WorkflowDescription } from './temporal-gateway';
+import { notRunning, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
 
 export class GrpcTemporalGateway implements TemporalGateway {
   constructor(private readonly client: Client) {}
@@ -22,7 +22,9 @@ export class GrpcTemporalGateway implements TemporalGateway {
   }
 
   async signal(workflowId: string, signal: string, arg: unknown): Promise<void> {
-    await this.client.workflow.getHandle(workflowId).signal(signal, arg);
+    await this.client.workflow.getHandle(workflowId).signal(signal, arg).catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? notRunning(workflowId) : err;
+    });
   }
 
   async signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }): Promise<{ workflowId: string }> {
@@ -65,6 +67,8 @@ export class GrpcTemporalGateway implements TemporalGateway {
   }
 
   async cancel(workflowId: string): Promise<void> {
-    await this.client.workflow.getHandle(workflowId).cancel();
+    await this.client.workflow.getHandle(workflowId).cancel().catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? notRunning(workflowId) : err;
+    });
   }
 }

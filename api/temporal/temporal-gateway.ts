@@ -1,5 +1,6 @@
 // The one port through which API routes reach Temporal: gRPC (@temporalio/client) on Node, Temporal's
 // HTTP API (fetch) on Workers. Routes are written once against it and mounted on both apps.
+import { WindsockError } from '../../core/windsock-error';
 export interface WorkflowDescription {
   workflowId: string;
   runId: string;
@@ -21,10 +22,17 @@ export interface StartOptions {
 export interface TemporalGateway {
   /** Starts a workflow; `started: false` when one with this id already exists (running or closed). */
   start(options: StartOptions): Promise<{ workflowId: string; started: boolean }>;
+  /** Throws a `conflict` WindsockError when no running workflow has this id (it closed, or never was). */
   signal(workflowId: string, signal: string, arg: unknown): Promise<void>;
   signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }): Promise<{ workflowId: string }>;
   query<T>(workflowId: string, query: string): Promise<T>;
   /** undefined when no workflow has this id. */
   describe(workflowId: string): Promise<WorkflowDescription | undefined>;
+  /** Throws a `conflict` WindsockError when no running workflow has this id. */
   cancel(workflowId: string): Promise<void>;
+}
+
+/** What a signal or cancellation of a workflow that is not running answers, on every gateway. */
+export function notRunning(workflowId: string): WindsockError {
+  return new WindsockError('conflict', `workflow '${workflowId}' is not running (it has closed, or never started)`);
 }

@@ -12,6 +12,7 @@ import { bundleWorkflows } from '../../worker/create-worker';
 declare module 'vitest' {
   export interface ProvidedContext {
     fastTemporalAddress: string;
+    fastTemporalHttpAddress: string;
     fastWorkflowBundlePath: string;
   }
 }
@@ -26,6 +27,7 @@ export default async function setup(project: TestProject) {
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   project.provide('fastTemporalAddress', server.address);
+  project.provide('fastTemporalHttpAddress', server.httpAddress);
   project.provide('fastWorkflowBundlePath', bundlePath);
   return async () => {
     await server.stop();

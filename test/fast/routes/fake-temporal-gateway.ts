@@ -4,7 +4,7 @@
 // refuses to signal or cancel a workflow that does not exist or is no longer running.
 import type { PipelineStatus } from '../../../contracts/model-pipeline-messages';
 import { statusQuery } from '../../../contracts/model-pipeline-messages';
-import type { StartOptions, TemporalGateway, WorkflowDescription } from '../../../api/temporal/temporal-gateway';
+import { notRunning, type StartOptions, type TemporalGateway, type WorkflowDescription } from '../../../api/temporal/temporal-gateway';
 
 export type GatewayCommand =
   | { kind: 'start'; options: StartOptions }
@@ -87,7 +87,6 @@ export class FakeTemporalGateway implements TemporalGateway {
 
   private running(workflowId: string) {
     const status = this.workflows.get(workflowId)?.description.status;
-    if (status === undefined) throw new Error(`workflow not found for ID: ${workflowId}`);
-    if (status !== 'RUNNING') throw new Error(`workflow execution already completed: ${workflowId}`);
+    if (status !== 'RUNNING') throw notRunning(workflowId);
   }
 }

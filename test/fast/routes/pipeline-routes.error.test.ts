@@ -130,6 +130,13 @@ describe.each(pipelineMounts)('pipeline routes on the $name refuse bad requests'
       expectRefusal(res, 409, 'conflict', new RegExp(`pipeline '${id}' is ${stage}; approval is possible only while it is awaiting_approval`));
       await m.expectNothingDone();
     });
+
+    it.each(['approve', 'reject'])('%s of a pipeline whose workflow closed while its status said awaiting_approval is a 409, not a 500', async (action) => {
+      m.gateway.putPipeline(id, { stage: 'awaiting_approval', submittedBy: 'alice' }, { status: 'TERMINATED' });
+      const res = await m.request('POST', `/v1/pipelines/${id}/${action}`, { as: 'bob', body: action === 'reject' ? { reason: 'worse recall' } : {} });
+      expectRefusal(res, 409, 'conflict', new RegExp(`^workflow '${id}' is not running`));
+      await m.expectNothingDone();
+    });
   });
 
   describe('POST /v1/pipelines/:id/reject', () => {
@@ -185,6 +192,21 @@ describe.each(pipelineMounts)('pipeline routes on the $name refuse bad requests'
       m.gateway.putPipeline(id, { stage: 'awaiting_approval', submittedBy: 'alice' });
       const res = await m.request('POST', `/v1/pipelines/${id}/rollout/${action}`, { as: 'bob', body: {} });
       expectRefusal(res, 409, 'conflict', new RegExp(`pipeline '${id}' is awaiting_approval; rollout commands work only while it is rolling_out`));
+      await m.expectNothingDone();
+    });
+
+    it('a command whose rollout workflow has already ended is a 409, not a 500', async () => {
+      m.gateway.putPipeline(id, { stage: 'rolling_out', submittedBy: 'alice' });
+      const res = await m.request('POST', `/v1/pipelines/${id}/rollout/pause`, { as: 'bob', body: {} });
+      expectRefusal(res, 409, 'conflict', new RegExp(`^workflow '${id}-rollout' is not running`));
+      await m.expectNothingDone();
+    });
+
+    it("the pipeline's submitter may not promote its rollout early (four-eyes)", async () => {
+      m.gateway.putPipeline(id, { stage: 'rolling_out', submittedBy: 'dave' });
+      m.gateway.put(`${id}-rollout`);
+      const res = await m.request('POST', `/v1/pipelines/${id}/rollout/promote`, { as: 'dave', body: {} });
+      expectRefusal(res, 403, 'forbidden', new RegExp(`^dave submitted pipeline '${id}' and may not promote its rollout early`));
       await m.expectNothingDone();
     });
   });
