@@ -162,6 +162,12 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
     await setWeights({ [v]: 100 }, 100);
     return finish('promoted', promoteNow ? `promoted early by ${promoteNow.principal}` : `passed ${status.analyses.length} analyses`);
   } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === 'conflict') {
+      // A newer traffic change (a rollback) owns the weights now: end without touching them.
+      const reason = `overtaken by a newer traffic change: ${err.message}`;
+      await edge.markVersion({ model: input.model, version: input.version, status: 'rolled_back', reason });
+      return finish('rolled_back', reason);
+    }
     // Failure or cancellation mid-rollout: put the stable version back before giving up.
     await CancellationScope.nonCancellable(async () => {
       await restoreStable().catch(() => undefined);

@@ -36,7 +36,7 @@ export function createControlApp(deps: ControlAppDeps) {
   const v1 = new Hono<ApiEnv>()
     .use(bearerAuth(deps.principals))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
-    .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge }))
+    .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }));
 

@@ -5,6 +5,7 @@ import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import type { Principal } from '../../core/auth/principals';
 import { createServingApp, type ServingApp, type ServingAppOptions } from '../serving/serving-app';
 import type { ServingStore } from '../serving/serving-store';
+import type { InferenceBackend } from '../serving/serving-ports';
 import { BlobArtifactSource } from './blob-artifact-source';
 import { monotonicLatencyClock } from './monotonic-latency-clock';
 import { createOnnxruntimeNodeBackend, onnxruntimeNodeBackend } from './onnxruntime-node-backend';
@@ -20,6 +21,8 @@ export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCa
   principals: Principal[];
   /** onnxruntime execution providers in order of preference (default: cpu). */
   executionProviders?: readonly string[];
+  /** Wraps the onnxruntime-node backend (a test paces it so that what it measures does not hang on the host's speed). */
+  wrapBackend?: (backend: InferenceBackend) => InferenceBackend;
 }
 
 export interface NodeInferenceApp extends ServingApp {
@@ -47,7 +50,7 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
     store,
     sketchSink: sink,
     artifacts: new BlobArtifactSource(new LocalBlobStore(options.artifactsDir)),
-    backend: options.executionProviders ? createOnnxruntimeNodeBackend(options.executionProviders) : onnxruntimeNodeBackend,
+    backend: (options.wrapBackend ?? ((b: InferenceBackend) => b))(options.executionProviders ? createOnnxruntimeNodeBackend(options.executionProviders) : onnxruntimeNodeBackend),
     clock: monotonicLatencyClock,
     principals: options.principals,
     defer: () => defer,

@@ -133,11 +133,15 @@ export function servingSuite(runtime: string, makeTarget: () => Promise<ServingT
       expect((await setWeights('bc', { '1': 50, '7': 50 })).status).toBe(422);
     });
 
-    it('routes by weight, sticks per routing key, and refuses a stale weight change', async () => {
+    it('routes by weight, sticks per routing key, and refuses a stale or conflicting weight change', async () => {
       expect((await publish('split', 1)).status).toBe(201);
       expect((await publish('split', 2)).status).toBe(201);
       expect((await setWeights('split', { '1': 75, '2': 25 }, 5)).status).toBe(200);
       expect((await setWeights('split', { '1': 100, '2': 0 }, 4)).status).toBe(409);
+      // The same step is another change's (a rollout's next shift after a rollback took its number)
+      // unless it is the very same change again (a retry).
+      expect((await setWeights('split', { '1': 100, '2': 0 }, 5)).status).toBe(409);
+      expect((await setWeights('split', { '1': 75, '2': 25 }, 5)).status).toBe(200);
       const row = [fixture.holdoutRows[0]!];
       const versions: string[] = [];
       for (let i = 0; i < 400; i++) {

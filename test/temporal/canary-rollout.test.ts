@@ -165,4 +165,21 @@ describe('canary rollout', () => {
     expect(served.headers.get('x-windsock-model-version')).toBe('2');
     expect(readFileSync(fixtureModel).length).toBeGreaterThan(0);
   });
+
+  it('lets a rollback during a canary win: the rollout is aborted and its weights never come back', async () => {
+    // A bake longer than the test: the canary is baking at 10% when the rollback comes.
+    const id = await approvedPipeline({ ...instantJob(fixtureModel), rollout: { ...fastRollout, bakeSeconds: 3600 } }, 'rollback-wins');
+    for (const by = Date.now() + 60_000; (await h.request('GET', `/v1/pipelines/${id}`, { as: 'carol' })).body.rollout?.stage !== 'baking'; ) {
+      if (Date.now() > by) throw new Error(`the rollout of ${id} never started baking`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const res = await h.request('POST', '/v1/models/breast-cancer/rollback', { as: 'root', body: { version: 2, reason: 'canary looks off' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ champion: 2, abortedRollouts: [id] });
+    const done = await h.waitForStage(id, ['succeeded', 'rolled_back', 'failed']);
+    expect(done.stage, JSON.stringify(done.rollout)).toBe('rolled_back');
+    expect((await edge.getTraffic('breast-cancer'))!.weights).toEqual({ '2': 100 });
+    expect(await champion()).toBe(2);
+    expect(await h.registry.requireVersion('breast-cancer', done.version!)).toMatchObject({ status: 'rolled_back' });
+  });
 });

@@ -73,7 +73,7 @@ describe('job runner API', () => {
     ['a reserved variable', { env: { WINDSOCK_OUTPUT_DIR: '/tmp/elsewhere' } }, /WINDSOCK_OUTPUT_DIR is set by the runner/],
     ['a lower-case variable name', { env: { params: '{}' } }, /body\.env/],
     ['an input never uploaded', { inputs: { WINDSOCK_DATASET: 'a'.repeat(64) } }, /WINDSOCK_DATASET \(a{64}\) not uploaded/],
-    ['an input that is not a digest', { inputs: { WINDSOCK_DATASET: 'data.csv' } }, /body\.inputs\.WINDSOCK_DATASET: expected a lowercase hex sha256/],
+    ['an input that is not a digest', { inputs: { WINDSOCK_DATASET: 'data.csv' } }, /body\.inputs\.WINDSOCK_DATASET: a lowercase hex sha256/],
     ['more GPUs than the host has', { gpus: 1 }, /the job needs 1 GPUs; this runner has 0/],
     ['a container image', { image: 'ghcr.io/acme/train:1', command: undefined }, /no container runtime/],
     ['a script not on the runner', { command: ['python', 'jobs/missing/train.py'] }, /script 'jobs\/missing\/train.py' is not on this runner/],

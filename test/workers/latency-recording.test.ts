@@ -120,8 +120,10 @@ describe('latency recording in workerd', () => {
     const seen = `recorded p50 ${recorded.latencyMs.p50.toFixed(1)} ms, client median ${clientMedian} ms (client: ${clientMs.join(', ')} ms)`;
 
     expect(recorded.requests).toBe(requests);
-    // The fixture must be slow enough here for the comparison to mean anything.
-    expect(clientMedian, seen).toBeGreaterThanOrEqual(20);
+    // The fixture must be slow enough for the next check to tell a reading of ~0 from a true one: a
+    // few clock granules (1 ms). It takes 15-30 ms here in wasm, so a host would have to be several
+    // times faster to fail this; the check after it is what catches a clock read around session.run.
+    expect(clientMedian, seen).toBeGreaterThanOrEqual(5);
     // A clock read around session.run alone would record ~0 ms under the edge's clock.
     expect(recorded.latencyMs.p50, seen).toBeGreaterThan(clientMedian / 2);
     // Tolerance: 25% of the client's median or 10 ms, whichever is larger. Both clocks cover the

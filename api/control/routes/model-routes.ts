@@ -11,6 +11,8 @@ import type { ApiEnv } from '../../http/api-env';
 import { requireRole } from '../../http/bearer-auth';
 import { validate } from '../../http/validate';
 import { modelParam, modelVersionParam } from '../../../contracts/shared-params';
+import { abortRolloutSignal, rolloutWorkflowId, type RolloutCommand } from '../../../contracts/canary-rollout-messages';
+import type { TemporalGateway } from '../../temporal/temporal-gateway';
 
 const rollbackBody = z.strictObject({ version: z.number().int().min(1), reason: z.string().max(2000).optional() });
 
@@ -19,9 +21,14 @@ export interface ModelRouteDeps {
   blobs: BlobStore;
   /** The serving side to publish to; absent when none is configured. */
   edge?: EdgeClient;
+  /** Temporal, through which a rollback aborts the model's running rollouts. */
+  gateway?: TemporalGateway;
 }
 
-export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
+/** Rollouts looked for when rolling back: the newest approved versions' (older ones have long ended). */
+const ROLLOUTS_CHECKED = 10;
+
+export function modelRoutes({ registry, blobs, edge, gateway }: ModelRouteDeps) {
   return new Hono<ApiEnv>()
     .get('/', async (c) => {
       const models = await registry.listModels();
@@ -64,9 +71,21 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
         throw new WindsockError('conflict', `${name} v${v} is ${version.status}; only an approved version can take all traffic`);
       }
       await publishVersion({ registry, blobs, edge }, name, v);
-      const current = await edge.getTraffic(name);
-      const traffic = await edge.setTraffic(name, { [String(v)]: 100 }, (current?.step ?? 0) + 1);
       const by = c.get('principal').name;
+      // Rollback wins: a running rollout of the model is aborted first, and whatever traffic change
+      // it makes on its way out, the rollback's comes after it (a step past the current one).
+      const aborted = gateway ? await abortRollouts(gateway, registry, name, { principal: by, reason: `rollback to v${v}${reason ? `: ${reason}` : ''}` }) : [];
+      let current: Awaited<ReturnType<EdgeClient['getTraffic']>>;
+      let traffic: Awaited<ReturnType<EdgeClient['setTraffic']>>;
+      for (let attempt = 1; ; attempt++) {
+        current = await edge.getTraffic(name);
+        try {
+          traffic = await edge.setTraffic(name, { [String(v)]: 100 }, (current?.step ?? 0) + 1);
+          break;
+        } catch (err) {
+          if (!(err instanceof WindsockError && err.code === 'conflict') || attempt === 5) throw err;
+        }
+      }
       const { previous } = await registry.setAlias(name, CHAMPION, v, by);
       await registry.appendAudit({
         dedupeKey: `rollback:${name}:${v}:${traffic.step}`,
@@ -74,9 +93,9 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
         event: 'model.rolled_back',
         modelName: name,
         version: v,
-        details: { previousChampion: previous, weightsBefore: current?.weights ?? null, reason: reason ?? '' },
+        details: { previousChampion: previous, weightsBefore: current?.weights ?? null, reason: reason ?? '', abortedRollouts: aborted },
       });
-      return c.json({ model: name, champion: v, previousChampion: previous, traffic });
+      return c.json({ model: name, champion: v, previousChampion: previous, traffic, abortedRollouts: aborted });
     })
     .post('/:name/versions/:v/publish', requireRole('admin'), validate('param', modelVersionParam), async (c) => {
       const { name, v } = c.req.valid('param');
@@ -96,4 +115,21 @@ export function modelRoutes({ registry, blobs, edge }: ModelRouteDeps) {
       });
       return c.json({ model: name, version: v, ...result });
     });
+}
+
+/** Signals abort to every running rollout of the model's newest approved versions; their pipeline ids. */
+async function abortRollouts(gateway: TemporalGateway, registry: RegistryStore, model: string, command: RolloutCommand): Promise<string[]> {
+  const candidates = (await registry.listVersions(model)).filter((v) => v.status === 'approved').slice(0, ROLLOUTS_CHECKED);
+  const aborted: string[] = [];
+  for (const { pipelineId } of candidates) {
+    const rollout = rolloutWorkflowId(pipelineId);
+    if ((await gateway.describe(rollout))?.status !== 'RUNNING') continue;
+    try {
+      await gateway.signal(rollout, abortRolloutSignal.name, command);
+      aborted.push(pipelineId);
+    } catch (err) {
+      if (!(err instanceof WindsockError && err.code === 'conflict')) throw err; // it ended meanwhile
+    }
+  }
+  return aborted;
 }

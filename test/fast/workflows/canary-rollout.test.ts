@@ -120,6 +120,22 @@ describe.concurrent('canaryRollout', () => {
     expect(w.log.inputs(id, 'markVersion')).toEqual([{ model, version: CANARY, status: 'rolled_back', reason: 'aborted by bob: saw enough' }]);
   });
 
+  it('ends without touching the weights when a newer change (a rollback) overtook it: they are never restored over it', async () => {
+    const { handle, id, model } = await startRollout({ bakeSeconds: 1 }, healthyWindow);
+    await rolloutAt(handle, 'baking');
+    // A rollback to stable takes the next step while the canary bakes; the canary's next shift takes the same number.
+    const rollback = { weights: { [STABLE]: 100 }, step: edge.traffic.get(model)!.step + 1 };
+    edge.traffic.set(model, rollback);
+    const done = await handle.result();
+    expect(done).toMatchObject({ stage: 'rolled_back', outcome: { result: 'rolled_back', reason: expect.stringMatching(/^overtaken by a newer traffic change/) } });
+    expect(edge.traffic.get(model)).toEqual(rollback);
+    expect(w.log.inputs(id, 'setEdgeWeights').map((s) => s.weights)).toEqual([
+      { [STABLE]: 90, [CANARY]: 10 },
+      { [STABLE]: 50, [CANARY]: 50 },
+    ]);
+    expect(w.log.inputs(id, 'markVersion')).toEqual([{ model, version: CANARY, status: 'rolled_back', reason: expect.stringMatching(/^overtaken/) }]);
+  });
+
   it('holds a paused step past its bake, then bakes it again in full after resuming and promotes', async () => {
     const bakeSeconds = 1;
     const { handle, id, model } = await startRollout({ steps: [10, 100], bakeSeconds }, healthyWindow);

@@ -54,7 +54,9 @@ export function edgeStubs(): EdgeStubs {
     async setEdgeWeights(input) {
       const appliedAt = new Date().toISOString();
       const current = traffic.get(input.model);
-      if (current && current.step > input.step) return { applied: false, current, appliedAt };
+      // As the serving store: only a step past the current one applies, or the same step as an identical retry.
+      const retry = current?.step === input.step && JSON.stringify(current.weights) === JSON.stringify(input.weights);
+      if (current && current.step >= input.step && !retry) return { applied: false, current, appliedAt };
       const next = { weights: input.weights, step: input.step };
       traffic.set(input.model, next);
       return { applied: true, current: next, appliedAt };
