@@ -29,7 +29,7 @@ export class InputStore {
     const tmp = path.join(this.dir, `.upload-${randomUUID()}`);
     const hash = createHash('sha256');
     let size = 0;
-    const counted = Readable.fromWeb(body as never).map((chunk: Buffer) => {
+    const counted = Readable.fromWeb(body).map((chunk: Buffer) => {
       size += chunk.byteLength;
       if (size > maxBytes) throw new WindsockError('payload_too_large', `input is larger than the runner's limit of ${maxBytes} bytes`);
       hash.update(chunk);

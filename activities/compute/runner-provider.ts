@@ -98,7 +98,8 @@ export class RunnerProvider implements ComputeProvider {
     await mkdir(path.dirname(target), { recursive: true });
     const res = await this.call('GET', `/v1/jobs/${jobId}/artifacts/${artifact.name.split('/').map(encodeURIComponent).join('/')}`);
     const tmp = `${target}.part-${randomUUID()}`;
-    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(tmp));
+    if (!res.body) throw new WindsockError('job_failed', `runner sent artifact '${artifact.name}' without a body`);
+    await pipeline(Readable.fromWeb(res.body), createWriteStream(tmp));
     const actual = await sha256File(tmp);
     if (actual !== artifact.sha256) {
       throw new WindsockError('unavailable', `artifact ${artifact.name} of ${jobId} arrived with sha256 ${actual}, not ${artifact.sha256}`, { retryable: true });

@@ -7,7 +7,7 @@ import { createSession, ort } from './onnx-runtime-web';
 
 
 function toTensor(input: InferenceInput): ort.Tensor {
-  return new ort.Tensor(ortTensorType[input.datatype], input.data as never, input.shape);
+  return new ort.Tensor(ortTensorType[input.datatype], input.data, input.shape);
 }
 
 function fromTensor(name: string, tensor: ort.Tensor): InferenceOutput {

@@ -8,7 +8,7 @@ import { ortTensorType } from '../serving/ort-tensor-types';
 import type { InferenceBackend, LoadedSession } from '../serving/serving-ports';
 
 export function toOrtTensor(input: InferenceInput): ort.Tensor {
-  return new ort.Tensor(ortTensorType[input.datatype], input.data as never, input.shape);
+  return new ort.Tensor(ortTensorType[input.datatype], input.data, input.shape);
 }
 
 export function fromOrtTensor(name: string, tensor: ort.Tensor): InferenceOutput {
