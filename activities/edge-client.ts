@@ -1,6 +1,7 @@
 // The control plane's client for the serving side's admin routes (the edge on Workers, or Node
 // serving): publish a version, set traffic weights, read metrics. Every call is idempotent.
 import type { ModelSignature } from '../core/serving/model-signature';
+import type { DriftReport } from '../core/monitoring/drift-report';
 import type { VersionSketch } from '../core/monitoring/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 
@@ -85,6 +86,12 @@ export class EdgeClient {
   /** Writes the answering isolate's pending statistics now (other isolates flush within seconds). */
   async flush(): Promise<void> {
     await this.call('POST', '/admin/flush');
+  }
+
+  /** The drift of each serving version over the last hour (the serving side's default window). */
+  async drift(model: string): Promise<Record<string, DriftReport>> {
+    const body = await this.call<{ versions: Record<string, DriftReport> }>('GET', `/admin/models/${encodeURIComponent(model)}/drift`);
+    return body.versions;
   }
 
   async sketches(model: string, window: { from: Date; to: Date }): Promise<Record<string, VersionSketch>> {

@@ -8,6 +8,7 @@ import type { ApiEnv } from '../http/api-env';
 import { bearerAuth } from '../http/bearer-auth';
 import { limitBody } from '../http/body-limit';
 import { notFound, onError, requestId } from '../http/error-envelope';
+import { modelCardRoutes } from './routes/model-card-routes';
 import { modelRoutes } from './routes/model-routes';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import { retrainScheduleRoutes } from './routes/retrain-schedule-routes';
@@ -37,6 +38,7 @@ export function createControlApp(deps: ControlAppDeps) {
     .use(bearerAuth(deps.principals))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))
+    .route('/models', modelCardRoutes({ registry: deps.registry, edge: deps.edge }))
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }));
 

@@ -74,6 +74,10 @@ describe('canary rollout', () => {
     const events = (await h.registry.listAudit({ pipelineId: id })).map((e) => e.event);
     expect(events.filter((e) => e === 'rollout.analysis').length).toBeGreaterThanOrEqual(2);
     expect(events).toContain('rollout.promoted');
+    // Its model card: approved by bob, rolled out in steps, serving all traffic at the edge now.
+    const card = (await h.request('GET', '/v1/models/breast-cancer/versions/2/card', { as: 'carol' })).body;
+    expect(card).toMatchObject({ version: 2, status: { status: 'approved', champion: true }, approvals: [{ principal: 'bob', decision: 'approved' }], serving: { weight: 100 } });
+    expect(card.rollout.map((e: { event: string }) => e.event)).toEqual(expect.arrayContaining(['rollout.weights', 'rollout.analysis', 'rollout.promoted']));
     if (process.env.WINDSOCK_RECORD_HISTORY) {
       const history = execFileSync(temporalCliPath(), ['workflow', 'show', '-w', `${id}-rollout`, '--address', inject('temporalAddress'), '-o', 'json']);
       writeFileSync(`${process.env.WINDSOCK_RECORD_HISTORY}/canary-rollout-promoted.history.json`, history);

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { buildModelCard, renderModelCardMarkdown, type ModelCardInput } from './model-card';
+
+const at = new Date('2026-11-30T10:00:00.000Z');
+const input: ModelCardInput = {
+  model: { name: 'bc', description: '' },
+  version: {
+    version: 3,
+    status: 'rolled_back',
+    statusReason: 'error rate 4.0%',
+    createdAt: at,
+    createdBy: 'alice',
+    pipelineId: 'bc-0123456789abcdef',
+    artifactUri: 'file:///a/model.onnx',
+    artifactSha256: 'a'.repeat(64),
+    signature: { inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 30] }], outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }] },
+    metrics: { f1: 0.912345, roc_auc: null },
+    confusionMatrix: [[50, 2], [3, 45]],
+    gate: { f1: { threshold: 0.85 } },
+    lineage: { datasetUri: 'file:///d.csv', datasetSha256: 'd'.repeat(64), codeVersion: 'abc123', params: { epochs: 60 }, computeProvider: 'runner', computeJobId: 'job-1', computeCostUsd: 0.0123, jobMetrics: { rows: 455, class_counts: { B: 285, M: 170 } } },
+  },
+  approvals: [{ principal: 'bob', decision: 'approved', comment: 'fine |\nship it', decidedAt: at }],
+  events: [
+    { at, actor: 'windsock', event: 'pipeline.training', details: {} },
+    { at, actor: 'windsock', event: 'rollout.weights', details: { percent: 10 } },
+    { at, actor: 'windsock', event: 'rollout.rolled_back', details: { reason: 'error rate' } },
+  ],
+  champion: 2,
+};
+
+describe('model card', () => {
+  it('takes the data, training, evaluation and rollout history from the records', () => {
+    const card = buildModelCard(input);
+    expect(card).toMatchObject({
+      status: { status: 'rolled_back', reason: 'error rate 4.0%', champion: false },
+      data: { rows: 455, classCounts: { B: 285, M: 170 }, features: ['features FP32 [-1, 30]'] },
+      training: { compute: { provider: 'runner', jobId: 'job-1', costUsd: 0.0123 }, createdAt: '2026-11-30T10:00:00.000Z' },
+      artifact: { outputs: ['probabilities FP32 [-1, 2]'] },
+      serving: null,
+    });
+    expect(card.rollout.map((e) => e.event)).toEqual(['rollout.weights', 'rollout.rolled_back']);
+  });
+
+  it('renders Markdown with every section, missing values as -, and cells that cannot break a row', () => {
+    const text = renderModelCardMarkdown(buildModelCard(input));
+    for (const heading of ['## Data', '## Training', '## Evaluation (holdout)', '## Approvals', '## Rollout', '## Serving']) expect(text).toContain(heading);
+    expect(text).toContain('_No description._');
+    expect(text).toContain('| f1 | 0.9123 |');
+    expect(text).toContain('| roc_auc | - |');
+    expect(text).toContain('- approved by bob on 2026-11-30T10:00:00.000Z: fine \\| ship it');
+    expect(text).toContain('$0.0123');
+  });
+});

@@ -1,0 +1,152 @@
+// A version's model card: what it is for, the data it learnt from, how it was trained, how it
+// evaluated against its gate, who approved it, how it rolled out, and how it serves now. Built from
+// the registry's records (and the serving side's, when there is one) as JSON, and rendered as
+// Markdown for people.
+
+export interface ModelCardInput {
+  model: { name: string; description: string };
+  version: {
+    version: number;
+    status: string;
+    statusReason: string | null;
+    createdAt: Date;
+    createdBy: string;
+    pipelineId: string;
+    artifactUri: string;
+    artifactSha256: string;
+    signature: { inputs: Array<{ name: string; datatype: string; shape: readonly number[] }>; outputs: Array<{ name: string; datatype: string; shape: readonly number[] }> };
+    metrics: Record<string, number | null>;
+    confusionMatrix: number[][];
+    gate: unknown;
+    lineage: {
+      datasetUri: string;
+      datasetSha256: string;
+      datasetLocation?: string;
+      retrainSource?: string;
+      codeVersion: string;
+      params: Record<string, unknown>;
+      computeProvider: string;
+      computeJobId: string;
+      computeSeconds?: number;
+      computeGpuSeconds?: number;
+      computeCostUsd?: number;
+      jobMetrics?: Record<string, unknown>;
+    };
+  };
+  approvals: Array<{ principal: string; decision: string; comment: string; decidedAt: Date }>;
+  /** The version's audit events, oldest first. */
+  events: Array<{ at: Date; actor: string; event: string; details: unknown }>;
+  champion: number | null;
+  /** What the serving side says now; absent without one (or when it did not answer). */
+  serving?: { weight: number; drift?: { driftShare: number; datasetDrift: boolean; sampleSize: number; driftedFeatures: number; evaluatedFeatures: number } | null };
+}
+
+export interface ModelCard {
+  model: string;
+  version: number;
+  purpose: string;
+  status: { status: string; reason: string | null; champion: boolean };
+  data: { uri: string; sha256: string; location?: string; rows?: number; classCounts?: unknown; features: string[]; retrainSource?: string };
+  training: { params: Record<string, unknown>; codeVersion: string; compute: { provider: string; jobId: string; seconds?: number; gpuSeconds?: number; costUsd?: number }; createdBy: string; createdAt: string; pipelineId: string };
+  artifact: { uri: string; sha256: string; inputs: string[]; outputs: string[] };
+  evaluation: { metrics: Record<string, number | null>; confusionMatrix: number[][]; gate: unknown };
+  approvals: Array<{ principal: string; decision: string; comment: string; at: string }>;
+  rollout: Array<{ at: string; event: string; actor: string; details: unknown }>;
+  serving: ModelCardInput['serving'] | null;
+}
+
+const tensor = (t: { name: string; datatype: string; shape: readonly number[] }) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`;
+
+export function buildModelCard(input: ModelCardInput): ModelCard {
+  const { model, version: v } = input;
+  const lineage = v.lineage;
+  const job = lineage.jobMetrics ?? {};
+  return {
+    model: model.name,
+    version: v.version,
+    purpose: model.description,
+    status: { status: v.status, reason: v.statusReason, champion: input.champion === v.version },
+    data: {
+      uri: lineage.datasetUri,
+      sha256: lineage.datasetSha256,
+      ...(lineage.datasetLocation ? { location: lineage.datasetLocation } : {}),
+      ...(typeof job.rows === 'number' ? { rows: job.rows } : {}),
+      ...(job.class_counts !== undefined ? { classCounts: job.class_counts } : {}),
+      features: v.signature.inputs.map(tensor),
+      ...(lineage.retrainSource ? { retrainSource: lineage.retrainSource } : {}),
+    },
+    training: {
+      params: lineage.params,
+      codeVersion: lineage.codeVersion,
+      compute: {
+        provider: lineage.computeProvider,
+        jobId: lineage.computeJobId,
+        ...(lineage.computeSeconds !== undefined ? { seconds: lineage.computeSeconds } : {}),
+        ...(lineage.computeGpuSeconds !== undefined ? { gpuSeconds: lineage.computeGpuSeconds } : {}),
+        ...(lineage.computeCostUsd !== undefined ? { costUsd: lineage.computeCostUsd } : {}),
+      },
+      createdBy: v.createdBy,
+      createdAt: v.createdAt.toISOString(),
+      pipelineId: v.pipelineId,
+    },
+    artifact: { uri: v.artifactUri, sha256: v.artifactSha256, inputs: v.signature.inputs.map(tensor), outputs: v.signature.outputs.map(tensor) },
+    evaluation: { metrics: v.metrics, confusionMatrix: v.confusionMatrix, gate: v.gate },
+    approvals: input.approvals.map((a) => ({ principal: a.principal, decision: a.decision, comment: a.comment, at: a.decidedAt.toISOString() })),
+    rollout: input.events.filter((e) => e.event.startsWith('rollout.') || e.event === 'model.rolled_back' || e.event.startsWith('champion.')).map((e) => ({ at: e.at.toISOString(), event: e.event, actor: e.actor, details: e.details })),
+    serving: input.serving ?? null,
+  };
+}
+
+/** Markdown that reads top to bottom; table cells escape the characters that would break a row. */
+export function renderModelCardMarkdown(card: ModelCard): string {
+  const cell = (value: unknown) => String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const number = (value: number | null | undefined) => (value === null || value === undefined ? '-' : Number.isInteger(value) ? String(value) : value.toFixed(4));
+  const lines: string[] = [
+    `# ${card.model} v${card.version}`,
+    '',
+    card.purpose || '_No description._',
+    '',
+    `Status: **${card.status.status}**${card.status.champion ? ' (champion)' : ''}${card.status.reason ? `: ${card.status.reason}` : ''}`,
+    '',
+    '## Data',
+    '',
+    `- Dataset: \`${card.data.uri}\` (sha256 \`${card.data.sha256}\`)${card.data.rows !== undefined ? `, ${card.data.rows} training rows` : ''}`,
+    ...(card.data.location ? [`- Picked from \`${card.data.location}\`${card.data.retrainSource ? ` for a ${card.data.retrainSource} retrain` : ''}`] : []),
+    ...(card.data.classCounts !== undefined ? [`- Class counts: \`${JSON.stringify(card.data.classCounts)}\``] : []),
+    `- Inputs: ${card.data.features.map((f) => `\`${f}\``).join(', ')}`,
+    '',
+    '## Training',
+    '',
+    `- Code version \`${card.training.codeVersion}\`, pipeline \`${card.training.pipelineId}\`, submitted by ${card.training.createdBy} on ${card.training.createdAt}`,
+    `- Compute: ${card.training.compute.provider} job \`${card.training.compute.jobId}\`${card.training.compute.seconds !== undefined ? `, ${number(card.training.compute.seconds)} s` : ''}${card.training.compute.costUsd !== undefined ? `, $${card.training.compute.costUsd.toFixed(4)}` : ''}`,
+    `- Parameters: \`${JSON.stringify(card.training.params)}\``,
+    '',
+    '## Evaluation (holdout)',
+    '',
+    '| metric | value |',
+    '|---|---|',
+    ...Object.entries(card.evaluation.metrics).map(([name, value]) => `| ${cell(name)} | ${number(value)} |`),
+    '',
+    'Confusion matrix (rows: true class, columns: predicted):',
+    '',
+    ...card.evaluation.confusionMatrix.map((row) => `    ${row.join('\t')}`),
+    '',
+    `Gate: \`${JSON.stringify(card.evaluation.gate)}\``,
+    '',
+    '## Approvals',
+    '',
+    ...(card.approvals.length ? card.approvals.map((a) => `- ${a.decision} by ${a.principal} on ${a.at}${a.comment ? `: ${cell(a.comment)}` : ''}`) : ['_None yet._']),
+    '',
+    '## Rollout',
+    '',
+    ...(card.rollout.length ? ['| at | event | by |', '|---|---|---|', ...card.rollout.map((e) => `| ${e.at} | ${cell(e.event)} | ${cell(e.actor)} |`)] : ['_Not rolled out._']),
+    '',
+    '## Serving',
+    '',
+    card.serving
+      ? `- Traffic weight now: ${card.serving.weight}%` + (card.serving.drift ? `\n- Drift over the last hour: ${number(card.serving.drift.driftShare)} of ${card.serving.drift.evaluatedFeatures} features drifted (${card.serving.drift.datasetDrift ? 'dataset drift' : 'no dataset drift'}; ${card.serving.drift.sampleSize} rows)` : '\n- Drift: no traffic to judge in the last hour')
+      : '_No serving side configured, or it did not answer._',
+    '',
+  ];
+  return lines.join('\n');
+}
