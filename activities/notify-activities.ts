@@ -3,6 +3,8 @@
 import type { ActivityDeps } from './activity-deps';
 import type { Notification } from '../contracts/notifications';
 import { deliveryIdOf } from './webhook-delivery';
+import type { GateResult } from '../core/evaluation/metric-gate';
+import type { PipelinePlan } from '../contracts/model-pipeline-messages';
 
 export function notifyActivities(deps: ActivityDeps) {
   async function send(notification: Notification): Promise<void> {
@@ -33,7 +35,7 @@ export function notifyActivities(deps: ActivityDeps) {
 
   return {
     /** Opens the approval window: the deadline is fixed here, on the activity's clock. */
-    async requestApproval(input: { pipelineId: string; model: string; version: number; timeoutSeconds: number }): Promise<{ requestedAt: string; deadline: string }> {
+    async requestApproval(input: { pipelineId: string; model: string; version: number; timeoutSeconds: number; gate?: GateResult; plan?: PipelinePlan }): Promise<{ requestedAt: string; deadline: string }> {
       const now = Date.now();
       const requestedAt = new Date(now).toISOString();
       const deadline = new Date(now + input.timeoutSeconds * 1000).toISOString();
@@ -43,6 +45,8 @@ export function notifyActivities(deps: ActivityDeps) {
         model: input.model,
         version: input.version,
         deadline,
+        ...(input.gate ? { gate: input.gate } : {}),
+        ...(input.plan ? { plan: input.plan } : {}),
         message: `${input.model} v${input.version} waits for approval until ${deadline}`,
       });
       return { requestedAt, deadline };

@@ -54,6 +54,11 @@ export interface PipelineInput {
   retrain?: RetrainCause;
 }
 
+export interface PipelinePlan {
+  gate: Gate;
+  rollout: RolloutPlan | null;
+}
+
 export interface DecisionInput {
   principal: string;
   comment?: string;
@@ -74,6 +79,8 @@ export interface PipelineStatus {
   model: string;
   stage: Stage;
   submittedBy: string;
+  /** What will judge and ship the version, shown before anyone approves it: the gate and the rollout plan (null: no rollout). */
+  plan?: PipelinePlan;
   dataset?: { sha256: string; rowCount: number; trainRows: number; holdoutRows: number; warnings: string[] };
   training?: {
     provider: string;

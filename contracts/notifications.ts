@@ -1,11 +1,17 @@
 // What Windsock tells people about, as the notifier logs it and a webhook receiver gets it: the
 // payloads the workflows send, the activities deliver and receivers parse.
+import type { GateResult } from '../core/evaluation/metric-gate';
+import type { PipelinePlan } from './model-pipeline-messages';
+
 export type ApprovalNotification = {
   kind: 'approval_requested' | 'approval_reminder';
   pipelineId: string;
   model: string;
   version: number;
   deadline: string;
+  /** The gate's checks as evaluated, and the plan that runs on approval: what the approver is asked to accept. */
+  gate?: GateResult;
+  plan?: PipelinePlan;
   message: string;
 };
 

@@ -46,6 +46,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     model: input.model,
     stage: 'validating',
     submittedBy: input.submittedBy,
+    plan: { gate: input.gate, rollout: input.rollout ?? null },
     ...(input.retrain ? { retrain: input.retrain } : {}),
   };
   let decision: { kind: 'approved' | 'rejected'; principal: string; comment: string } | undefined;
@@ -276,6 +277,8 @@ async function awaitApproval(
     pipelineId: input.pipelineId,
     model: input.model,
     version: status.version!,
+    ...(status.gate ? { gate: status.gate } : {}),
+    ...(status.plan ? { plan: status.plan } : {}),
   };
   const { requestedAt, deadline } = await quick.requestApproval({ ...notification, timeoutSeconds: timeout });
   // The stage turns to awaiting_approval only once the deadline is fixed, so a status read never

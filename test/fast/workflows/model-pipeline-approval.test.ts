@@ -66,7 +66,12 @@ describe.concurrent('modelPipeline approval', () => {
         lineage: expect.objectContaining({ workflowId: id, runId: handle.firstExecutionRunId, datasetSha256: 'd'.repeat(64), computeJobId: `job-${id}` }),
       }),
     ]);
-    expect(w.log.inputs(id, 'requestApproval')).toEqual([{ pipelineId: id, model, version: 1, timeoutSeconds: input.approvalTimeoutSeconds }]);
+    // The approver is asked with the gate's checks and the plan that runs on approval, as the status shows them.
+    expect(w.log.inputs(id, 'requestApproval')).toEqual([
+      { pipelineId: id, model, version: 1, timeoutSeconds: input.approvalTimeoutSeconds, gate: waiting.gate, plan: { gate: input.gate, rollout: input.rollout ?? null } },
+    ]);
+    expect(waiting.plan).toEqual({ gate: input.gate, rollout: input.rollout ?? null });
+    expect(waiting.gate?.checks.length).toBeGreaterThan(0);
     expect(w.log.inputs(id, 'recordDecision')).toEqual([{ model, version: 1, pipelineId: id, principal: 'bob', decision: 'approved', comment: 'holdout looks good' }]);
     expect(w.log.inputs(id, 'promoteChampion')).toEqual([{ model, version: 1, by: 'bob', pipelineId: id }]);
     expect(w.log.events(id)).toEqual([
