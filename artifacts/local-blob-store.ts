@@ -57,6 +57,7 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-export function sha256Hex(data: Uint8Array): string {
+/** SHA-256 as lowercase hex, on Node; text is hashed as UTF-8. */
+export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }

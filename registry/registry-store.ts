@@ -1,11 +1,12 @@
 // The model registry, the system of record: models, versions, aliases, approvals and the audit log.
 // Writes that a retried activity may repeat are idempotent (keyed by pipeline run or dedupe key).
-import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, max, or, sql } from 'drizzle-orm';
 import { WindsockError } from '../core/windsock-error';
 import type { PipelineTemplate } from '../core/pipeline/pipeline-template';
 import { aliases, approvals, auditEvents, models, modelVersions, retrainSchedules } from '../drizzle/schema';
+import { appendChainedAudit, verifyStoredAudit, type AuditVerification } from './audit-chain-writer';
 import type { RegistryDb } from './open-registry';
-import type { AuditEvent, Model, ModelVersion, NewVersion, RetrainSchedule, VersionStatus } from './registry-types';
+import type { AuditEvent, AuditPageFilter, Model, ModelVersion, NewVersion, RetrainSchedule, VersionStatus } from './registry-types';
 
 export const CHAMPION = 'champion';
 
@@ -17,6 +18,9 @@ function toVersion(row: VersionRow): ModelVersion {
 }
 
 export class RegistryStore {
+  /** The tail of this store's queue of audit appends. */
+  #auditAppends: Promise<void> = Promise.resolve();
+
   constructor(readonly db: RegistryDb) {}
 
   /** Creates the model, or updates its template when it exists (used to seed examples). */
@@ -73,18 +77,15 @@ export class RegistryStore {
       const version = (latest ?? 0) + 1;
       const now = new Date();
       await tx.insert(modelVersions).values({ ...input, version, status: 'pending_approval', createdAt: now, updatedAt: now });
-      await tx
-        .insert(auditEvents)
-        .values(auditRow({
-          dedupeKey: `${input.pipelineRunId}:version.registered`,
-          actor: input.createdBy,
-          event: 'version.registered',
-          modelName: input.modelName,
-          version,
-          pipelineId: input.pipelineId,
-          details: { artifactSha256: input.artifactSha256, metrics: input.metrics },
-        }))
-        .onConflictDoNothing();
+      await appendChainedAudit(tx, {
+        dedupeKey: `${input.pipelineRunId}:version.registered`,
+        actor: input.createdBy,
+        event: 'version.registered',
+        modelName: input.modelName,
+        version,
+        pipelineId: input.pipelineId,
+        details: { artifactSha256: input.artifactSha256, metrics: input.metrics },
+      });
       return { version, created: true };
     });
   }
@@ -142,18 +143,15 @@ export class RegistryStore {
         .update(modelVersions)
         .set({ status, statusReason: reason, updatedAt: now })
         .where(and(eq(modelVersions.modelName, input.modelName), eq(modelVersions.version, input.version)));
-      await tx
-        .insert(auditEvents)
-        .values(auditRow({
-          dedupeKey: `${input.pipelineId}:${input.modelName}:${input.version}:decision`,
-          actor: input.principal,
-          event: `approval.${input.decision}`,
-          modelName: input.modelName,
-          version: input.version,
-          pipelineId: input.pipelineId,
-          details: { comment: input.comment },
-        }))
-        .onConflictDoNothing();
+      await appendChainedAudit(tx, {
+        dedupeKey: `${input.pipelineId}:${input.modelName}:${input.version}:decision`,
+        actor: input.principal,
+        event: `approval.${input.decision}`,
+        modelName: input.modelName,
+        version: input.version,
+        pipelineId: input.pipelineId,
+        details: { comment: input.comment },
+      });
     });
   }
 
@@ -182,17 +180,15 @@ export class RegistryStore {
           target: [aliases.modelName, aliases.alias],
           set: { version, previousVersion: previous, updatedBy: by, updatedAt: now },
         });
-      await tx
-        .insert(auditEvents)
-        .values(auditRow({
-          dedupeKey: `alias:${modelName}:${alias}:${version}:${now.getTime()}`,
-          actor: by,
-          event: 'alias.moved',
-          modelName,
-          version,
-          pipelineId,
-          details: { alias, previous },
-        }));
+      await appendChainedAudit(tx, {
+        dedupeKey: `alias:${modelName}:${alias}:${version}:${now.getTime()}`,
+        actor: by,
+        event: 'alias.moved',
+        modelName,
+        version,
+        pipelineId,
+        details: { alias, previous },
+      });
       return { previous };
     });
   }
@@ -209,9 +205,18 @@ export class RegistryStore {
     return this.db.select().from(aliases).where(eq(aliases.modelName, modelName));
   }
 
-  /** Appends an audit event; the same dedupe key twice writes one row. */
+  /**
+   * Appends an audit event to the hash chain; the same dedupe key twice writes one row. This
+   * process's appends go one at a time (each would otherwise retry against the others'); other
+   * processes' are settled by the append itself.
+   */
   async appendAudit(event: AuditEvent): Promise<void> {
-    await this.db.insert(auditEvents).values(auditRow(event)).onConflictDoNothing();
+    const append = this.#auditAppends.then(() => appendChainedAudit(this.db, event));
+    this.#auditAppends = append.then(
+      () => undefined,
+      () => undefined,
+    );
+    await append;
   }
 
   /** Stores a new retraining schedule; `false` when the model already has one with this id. */
@@ -248,6 +253,7 @@ export class RegistryStore {
     await this.db.delete(retrainSchedules).where(and(eq(retrainSchedules.modelName, modelName), eq(retrainSchedules.id, id)));
   }
 
+  /** Every event of a model or pipeline, oldest first (tests and tools; the API pages with listAuditPage). */
   async listAudit(filter: { modelName?: string; pipelineId?: string; limit?: number } = {}) {
     const conditions = [
       filter.modelName ? eq(auditEvents.modelName, filter.modelName) : undefined,
@@ -260,17 +266,43 @@ export class RegistryStore {
       .orderBy(asc(auditEvents.id))
       .limit(filter.limit ?? 1000);
   }
-}
 
-function auditRow(event: AuditEvent): typeof auditEvents.$inferInsert {
-  return {
-    dedupeKey: event.dedupeKey,
-    at: new Date(),
-    actor: event.actor,
-    event: event.event,
-    modelName: event.modelName ?? null,
-    version: event.version ?? null,
-    pipelineId: event.pipelineId ?? null,
-    details: event.details ?? {},
-  };
+  /**
+   * One page of the audit log, newest first, filtered in SQL; `nextBeforeId` continues it (null on
+   * the last page). `action` is an event name, or a prefix of names when it ends in a dot.
+   */
+  async listAuditPage(filter: AuditPageFilter) {
+    const { action } = filter;
+    const conditions = [
+      filter.modelName !== undefined ? eq(auditEvents.modelName, filter.modelName) : undefined,
+      filter.actor !== undefined ? eq(auditEvents.actor, filter.actor) : undefined,
+      action === undefined ? undefined : action.endsWith('.') ? sql`substr(${auditEvents.event}, 1, ${action.length}) = ${action}` : eq(auditEvents.event, action),
+      filter.from !== undefined ? gte(auditEvents.at, filter.from) : undefined,
+      filter.to !== undefined ? lt(auditEvents.at, filter.to) : undefined,
+      filter.beforeId !== undefined ? lt(auditEvents.id, filter.beforeId) : undefined,
+    ].filter((c) => c !== undefined);
+    const rows = await this.db
+      .select()
+      .from(auditEvents)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(auditEvents.id))
+      .limit(filter.limit + 1);
+    const events = rows.slice(0, filter.limit);
+    return { events, nextBeforeId: rows.length > filter.limit ? events.at(-1)!.id : null };
+  }
+
+  /** The newest events of one version, or of the pipeline that made it, newest first. */
+  async listVersionAudit(modelName: string, version: number, pipelineId: string, limit = 200) {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.modelName, modelName), or(eq(auditEvents.version, version), eq(auditEvents.pipelineId, pipelineId))))
+      .orderBy(desc(auditEvents.id))
+      .limit(limit);
+  }
+
+  /** Walks the whole audit chain: whether every event links to the one before and still has its hash. */
+  async verifyAudit(): Promise<AuditVerification> {
+    return verifyStoredAudit(this.db);
+  }
 }

@@ -46,6 +46,20 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+/** What a page of the audit log holds: newest first, `limit` events older than `beforeId`. */
+export interface AuditPageFilter {
+  modelName?: string;
+  actor?: string;
+  /** An event name (`approval.approved`), or a prefix of names ending in a dot (`rollout.`). */
+  action?: string;
+  /** Events at or after this instant. */
+  from?: Date;
+  /** Events before this instant. */
+  to?: Date;
+  beforeId?: number;
+  limit: number;
+}
+
 /** A retraining schedule as stored in the registry (exactly one of `cron` and `everySeconds`). */
 export interface RetrainSchedule {
   modelName: string;

@@ -9,6 +9,7 @@ import { bearerAuth } from '../http/bearer-auth';
 import { limitBody } from '../http/body-limit';
 import { notFound, onError, requestId } from '../http/error-envelope';
 import { modelCardRoutes } from './routes/model-card-routes';
+import { auditRoutes } from './routes/audit-routes';
 import { modelRoutes } from './routes/model-routes';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import { retrainScheduleRoutes } from './routes/retrain-schedule-routes';
@@ -40,7 +41,8 @@ export function createControlApp(deps: ControlAppDeps) {
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))
     .route('/models', modelCardRoutes({ registry: deps.registry, edge: deps.edge }))
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
-    .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }));
+    .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }))
+    .route('/audit', auditRoutes({ registry: deps.registry }));
 
   const app = new Hono<ApiEnv>()
     .use(requestId)

@@ -25,6 +25,9 @@ export interface ModelRouteDeps {
   gateway?: TemporalGateway;
 }
 
+/** A version's detail carries its newest audit events, this many at most. */
+const VERSION_AUDIT_EVENTS = 200;
+
 /** Rollouts looked for when rolling back: the newest approved versions' (older ones have long ended). */
 const ROLLOUTS_CHECKED = 10;
 
@@ -59,7 +62,9 @@ export function modelRoutes({ registry, blobs, edge, gateway }: ModelRouteDeps) 
       const { name, v } = c.req.valid('param');
       await registry.requireModel(name);
       const version = await registry.requireVersion(name, v);
-      return c.json({ ...version, approvals: await registry.listApprovals(name, v), audit: await registry.listAudit({ modelName: name }).then((events) => events.filter((e) => e.version === v || e.pipelineId === version.pipelineId)) });
+      const [approvals, newestAudit] = await Promise.all([registry.listApprovals(name, v), registry.listVersionAudit(name, v, version.pipelineId, VERSION_AUDIT_EVENTS)]);
+      // Oldest first, as the version's story reads; the whole log is under /v1/audit.
+      return c.json({ ...version, approvals, audit: newestAudit.reverse() });
     })
     .post('/:name/rollback', requireRole('admin'), validate('param', modelParam), validate('json', rollbackBody), async (c) => {
       // One call back to an earlier version: the edge serves it at 100% and the champion alias moves.
