@@ -111,7 +111,13 @@ export function createRunnerApp(deps: RunnerAppDeps) {
     .get('/jobs/:id/artifacts', async (c) => c.json({ artifacts: await deps.supervisor.artifacts(await jobOr404(c.req.param('id'))) }))
     .get('/jobs/:id/artifacts/*', async (c) => {
       const row = await jobOr404(c.req.param('id'));
-      const name = decodeURIComponent(c.req.path.slice(c.req.path.indexOf('/artifacts/') + '/artifacts/'.length));
+      const encoded = c.req.path.slice(c.req.path.indexOf('/artifacts/') + '/artifacts/'.length);
+      let name: string;
+      try {
+        name = decodeURIComponent(encoded);
+      } catch {
+        throw new WindsockError('bad_request', 'the artifact name is not valid percent-encoding');
+      }
       if (!(await deps.supervisor.artifactNames(row)).includes(name)) throw new WindsockError('not_found', `job ${row.id} has no artifact '${name}'`);
       const artifact = await deps.supervisor.artifact(row, name);
       const body = Readable.toWeb(createReadStream(path.join(deps.supervisor.outputDir(row), name))) as ReadableStream<Uint8Array>;

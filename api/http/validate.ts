@@ -21,9 +21,28 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
     if (hasBody && !(type && JSON_TYPE.test(type))) {
       throw new WindsockError('unsupported_media_type', `send the body as JSON (content-type: application/json), not ${type ? `'${type.slice(0, 100)}'` : 'without a content-type'}`);
     }
+    if (hasBody) {
+      // zod's records skip an own `__proto__` key without checking it (a gate of {"__proto__": ...}
+      // became an empty gate that passes every model): no body may carry one.
+      const parsed: unknown = await c.req.json().catch(() => undefined);
+      const where = protoKeyPath(parsed);
+      if (where !== undefined) throw new WindsockError('bad_request', `${where}: a key named "__proto__" is not allowed`);
+    }
     return check(c, next);
   };
   // The same middleware with the JSON check in front: its type is the validator's, so routes keep
   // c.req.valid('json') typed.
   return requireJson as unknown as typeof check;
+}
+
+/** Where a parsed JSON body has an own `__proto__` key (`body.gate`), if anywhere. */
+function protoKeyPath(value: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, 'body']];
+  while (stack.length > 0) {
+    const [item, path] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (Object.prototype.hasOwnProperty.call(item, '__proto__')) return path;
+    for (const [key, child] of Object.entries(item)) stack.push([child, `${path}.${key}`]);
+  }
+  return undefined;
 }

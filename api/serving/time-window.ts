@@ -1,11 +1,14 @@
 // The `from` / `to` query of metrics and drift reads: ISO times or epoch ms; the last 15 minutes by default.
 import { z } from 'zod';
 
+const MAX_DATE_MS = 8.64e15;
+
 const instant = z
   .string()
   .transform((value, ctx) => {
     const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    if (!Number.isFinite(ms)) {
+    // A Date holds at most 8.64e15 ms either side of the epoch; past that, toISOString throws.
+    if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
       ctx.addIssue({ code: 'custom', message: 'an ISO 8601 time or epoch milliseconds' });
       return z.NEVER;
     }

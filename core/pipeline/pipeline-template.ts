@@ -5,6 +5,23 @@ import { datasetSpecSchema } from '../data/dataset-spec';
 import { canaryPolicySchema } from '../rollout/canary-decision';
 import { gateSchema } from '../evaluation/metric-gate';
 
+/** Hyperparameters are small JSON; a deeper one is a mistake or an attack (storing it overflows the stack). */
+const MAX_PARAMS_DEPTH = 32;
+
+/** How deep a JSON value nests, counted without recursion and stopping past `limit` levels. */
+function jsonDepth(value: unknown, limit = MAX_PARAMS_DEPTH + 1): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** The longest a version may wait for its approval: 90 days. */
 export const MAX_APPROVAL_TIMEOUT_SECONDS = 90 * 86400;
 
@@ -68,7 +85,7 @@ export const retrainConfigSchema = z.strictObject({
 export const pipelineTemplateSchema = z.strictObject({
   datasetSpec: datasetSpecSchema,
   job: jobSpecSchema,
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: z.record(z.string(), z.unknown()).refine((params) => jsonDepth(params) <= MAX_PARAMS_DEPTH, `params may nest at most ${MAX_PARAMS_DEPTH} levels`).default({}),
   gate: gateSchema,
   holdout: holdoutSchema.prefault({}),
   approvalTimeoutSeconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).default(7 * 24 * 3600),
