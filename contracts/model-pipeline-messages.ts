@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DatasetSpec } from '../core/data/dataset-spec';
 import type { Gate, GateResult } from '../core/evaluation/metric-gate';
+import type { Loosened } from '../core/governance/policy-override';
 import type { JobSpec } from '../core/pipeline/pipeline-template';
 import type { RolloutInput, RolloutStatus } from './canary-rollout-messages';
 
@@ -50,6 +51,8 @@ export interface PipelineInput {
   reminderBeforeSeconds?: number;
   submittedBy: string;
   rollout?: RolloutPlan;
+  /** What of the model's gate and rollout policy the request loosened: only an admin may, and it shows in the plan. */
+  loosened?: Loosened[];
   /** Set for retraining: a gate failure ends the pipeline as `not_better`, leaving the edge untouched. */
   retrain?: RetrainCause;
 }
@@ -57,6 +60,8 @@ export interface PipelineInput {
 export interface PipelinePlan {
   gate: Gate;
   rollout: RolloutPlan | null;
+  /** Fields an admin's request loosened against the model's own gate and rollout policy. */
+  loosened?: Loosened[];
 }
 
 export interface DecisionInput {

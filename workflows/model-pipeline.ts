@@ -46,7 +46,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     model: input.model,
     stage: 'validating',
     submittedBy: input.submittedBy,
-    plan: { gate: input.gate, rollout: input.rollout ?? null },
+    plan: { gate: input.gate, rollout: input.rollout ?? null, ...(input.loosened?.length ? { loosened: input.loosened } : {}) },
     ...(input.retrain ? { retrain: input.retrain } : {}),
   };
   let decision: { kind: 'approved' | 'rejected'; principal: string; comment: string } | undefined;
@@ -79,7 +79,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
   };
 
   try {
-    await audit('pipeline.started', { datasetUri: input.datasetUri, params: input.params, job: input.job }, input.submittedBy);
+    await audit('pipeline.started', { datasetUri: input.datasetUri, params: input.params, job: input.job, ...(input.loosened?.length ? { loosened: input.loosened } : {}) }, input.submittedBy);
     await enter('validating');
     const dataset = await data.validateDataset({
       pipelineId: input.pipelineId,

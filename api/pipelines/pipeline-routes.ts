@@ -14,6 +14,7 @@ import {
   statusQuery,
   type PipelineInput,
   type PipelineStatus,
+  type RolloutPlan,
 } from '../../contracts/model-pipeline-messages';
 import {
   abortRolloutSignal,
@@ -30,6 +31,8 @@ import type { TemporalGateway, WorkflowDescription } from '../temporal/temporal-
 import { validate } from '../http/validate';
 import { modelName, pipelineId } from '../../contracts/shared-params';
 import { sha256Hex } from '../http/sha256-hex';
+import { loosenedGate, loosenedRollout, type RolloutRules } from '../../core/governance/policy-override';
+import { canaryPolicySchema } from '../../core/rollout/canary-decision';
 
 export interface ModelTemplates {
   get(model: string): Promise<PipelineTemplate | undefined>;
@@ -132,6 +135,14 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       if (body.compute && body.job?.provider && body.compute !== body.job.provider) {
         throw new WindsockError('bad_request', `body.compute ('${body.compute}') and body.job.provider ('${body.job.provider}') disagree; send one`);
       }
+      const rollout = deps.rollout && body.rollout !== false ? rolloutPlanSchema.parse({ ...template.rollout, ...body.rollout }) : undefined;
+      const loosened = [
+        ...(body.gate ? loosenedGate(template.gate, body.gate) : []),
+        ...(rollout && body.rollout ? loosenedRollout(rolloutRules(rolloutPlanSchema.parse(template.rollout)), rolloutRules(rollout)) : []),
+      ];
+      if (loosened.length > 0 && !hasRole(principal, 'admin')) {
+        throw new WindsockError('forbidden', `the request loosens the model's policy, which only an admin may do: ${loosened.map((l) => `${l.field} (${l.why})`).join('; ')}`);
+      }
       const datasetUri = await deps.datasets.resolve(body.dataset);
       const pipelineId = await pipelineIdFor(principal.name, body, c.req.header('idempotency-key'));
       const input: PipelineInput = {
@@ -146,10 +157,8 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         approvalTimeoutSeconds: body.approvalTimeout !== undefined ? parseDurationSeconds(body.approvalTimeout)! : template.approvalTimeoutSeconds,
         reminderBeforeSeconds: body.reminderBefore !== undefined ? parseDurationSeconds(body.reminderBefore) : undefined,
         submittedBy: principal.name,
-        rollout:
-          deps.rollout && body.rollout !== false
-            ? rolloutPlanSchema.parse({ ...template.rollout, ...body.rollout })
-            : undefined,
+        rollout,
+        ...(loosened.length > 0 ? { loosened } : {}),
       };
       const { started } = await deps.gateway.start({ workflowType: 'modelPipeline', workflowId: pipelineId, taskQueue: deps.taskQueue, args: [input] });
       const location = `/v1/pipelines/${pipelineId}`;
@@ -216,4 +225,9 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       await deps.gateway.cancel(id);
       return c.json({ pipelineId: id, accepted: true }, 202);
     });
+}
+
+/** The parts of a rollout plan its safety rests on, the canary policy's defaults applied. */
+function rolloutRules(plan: RolloutPlan): RolloutRules {
+  return { strategy: plan.strategy, steps: plan.steps, bakeSeconds: plan.bakeSeconds, policy: canaryPolicySchema.parse(plan.policy ?? {}) };
 }

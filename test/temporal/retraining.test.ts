@@ -40,7 +40,7 @@ const strong = { epochs: 60, lr: 0.01, hidden: 32, seed: 42 };
 
 /** A weak first version of the model, approved and serving all its traffic. */
 async function weakChampion(model: string): Promise<void> {
-  const id = await h.submit({ model, rollout: fastRollout, gate: {} }, `weak-${model}`);
+  const id = await h.submit({ model, rollout: fastRollout, gate: {} }, `weak-${model}`, 'root'); // loosens the model's gate and bake: an admin's
   const waiting = await h.waitForStage(id, ['awaiting_approval', 'failed']);
   expect(waiting.stage, JSON.stringify(waiting.error)).toBe('awaiting_approval');
   await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} });
