@@ -1,5 +1,5 @@
 // modelPipeline's input, status and messages. The API, the CLI and the tests import these consts.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DatasetSpec } from '../core/data/dataset-spec';
 import type { Gate, GateResult } from '../core/evaluation/metric-gate';
 import type { Loosened } from '../core/governance/policy-override';
@@ -110,6 +110,15 @@ export interface PipelineStatus {
   error?: { code: string; message: string };
 }
 
+/** Kept for histories recorded before approval became an update; the API sends the updates below. */
 export const approveSignal = defineSignal<[DecisionInput]>('approve');
 export const rejectSignal = defineSignal<[DecisionInput]>('reject');
+
+/**
+ * The decision, accepted or refused in one step by the workflow itself: its validator refuses a
+ * pipeline not awaiting approval (type `conflict`) and the submitter approving their own (`forbidden`),
+ * so no check made before sending can be overtaken by the time the decision arrives.
+ */
+export const approveUpdate = defineUpdate<{ accepted: true }, [DecisionInput]>('approveVersion');
+export const rejectUpdate = defineUpdate<{ accepted: true }, [DecisionInput]>('rejectVersion');
 export const statusQuery = defineQuery<PipelineStatus>('status');

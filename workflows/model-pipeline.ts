@@ -14,7 +14,9 @@ import {
 import type * as activities from '../activities';
 import {
   approveSignal,
+  approveUpdate,
   rejectSignal,
+  rejectUpdate,
   statusQuery,
   type DecisionInput,
   type PipelineInput,
@@ -62,6 +64,20 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
   };
   setHandler(approveSignal, decide('approved'));
   setHandler(rejectSignal, decide('rejected'));
+  const validDecision = (kind: 'approved' | 'rejected') => (msg: DecisionInput) => {
+    if (status.stage !== 'awaiting_approval' || decision) {
+      throw ApplicationFailure.create({ type: 'conflict', message: `pipeline '${input.pipelineId}' is ${decision ? `already ${decision.kind}` : status.stage}; a decision is possible only while it is awaiting_approval`, nonRetryable: true });
+    }
+    if (kind === 'approved' && msg.principal === input.submittedBy) {
+      throw ApplicationFailure.create({ type: 'forbidden', message: `${msg.principal} submitted pipeline '${input.pipelineId}' and may not approve it; another approver must (four-eyes)`, nonRetryable: true });
+    }
+  };
+  const decideNow = (kind: 'approved' | 'rejected') => (msg: DecisionInput): { accepted: true } => {
+    decision = { kind, principal: msg.principal, comment: msg.comment ?? '' };
+    return { accepted: true };
+  };
+  setHandler(approveUpdate, decideNow('approved'), { validator: validDecision('approved') });
+  setHandler(rejectUpdate, decideNow('rejected'), { validator: validDecision('rejected') });
 
   const audit = (event: string, details: Record<string, unknown> = {}, actor = 'windsock') =>
     quick.recordPipelineEvent({

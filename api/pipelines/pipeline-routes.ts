@@ -8,9 +8,9 @@ import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, rolloutPlan
 import { hasRole } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
 import {
-  approveSignal,
+  approveUpdate,
   finalStages,
-  rejectSignal,
+  rejectUpdate,
   statusQuery,
   type PipelineInput,
   type PipelineStatus,
@@ -187,7 +187,8 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       if (status.stage !== 'awaiting_approval') {
         throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; approval is possible only while it is awaiting_approval`);
       }
-      await deps.gateway.signal(id, approveSignal.name, { principal: principal.name, comment: c.req.valid('json').comment });
+      // The workflow accepts or refuses the decision itself (its update validator), in one step.
+      await deps.gateway.update(id, approveUpdate.name, { principal: principal.name, comment: c.req.valid('json').comment });
       return c.json({ pipelineId: id, accepted: true }, 202);
     })
     .post('/:id/reject', requireRole('approver'), validate('param', idParam), validate('json', rejectBody), async (c) => {
@@ -196,7 +197,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       if (status.stage !== 'awaiting_approval') {
         throw new WindsockError('conflict', `pipeline '${id}' is ${status.stage}; rejection is possible only while it is awaiting_approval`);
       }
-      await deps.gateway.signal(id, rejectSignal.name, { principal: c.get('principal').name, comment: c.req.valid('json').reason });
+      await deps.gateway.update(id, rejectUpdate.name, { principal: c.get('principal').name, comment: c.req.valid('json').reason });
       return c.json({ pipelineId: id, accepted: true }, 202);
     })
     .post('/:id/rollout/:action', requireRole('approver'), validate('param', rolloutActionParam), validate('json', rolloutActionBody), async (c) => {

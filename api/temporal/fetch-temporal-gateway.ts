@@ -2,7 +2,7 @@
 // and it works on Node too. Payloads are sent and read in their full form (base64 json/plain) with
 // ?noPayloadShorthand, because the shorthand turns a nested empty array into null.
 import { WindsockError } from '../../core/windsock-error';
-import { notRunning, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
+import { notRunning, updateRefused, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
 
 export interface FetchGatewayOptions {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7243 (Temporal Cloud: https://<ns>.<acct>.tmprl.cloud). */
@@ -130,6 +130,23 @@ export class FetchTemporalGateway implements TemporalGateway {
     }).catch((err: unknown) => {
       throw isNotFound(err) ? notRunning(workflowId) : err;
     });
+  }
+
+  async update<T>(workflowId: string, update: string, arg: unknown): Promise<T> {
+    type UpdateResponse = { outcome?: { success?: { payloads?: Payload[] }; failure?: { message?: string; applicationFailureInfo?: { type?: string }; cause?: { message?: string; applicationFailureInfo?: { type?: string } } } } };
+    const res = await this.call<UpdateResponse>('POST', this.workflowPath(workflowId, `/update/${encodeURIComponent(update)}`), {
+      waitPolicy: { lifecycleStage: 'UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED' },
+      request: { meta: { updateId: crypto.randomUUID() }, input: { name: update, args: encodePayloads([arg]) } },
+    }).catch((err: unknown) => {
+      throw isNotFound(err) ? notRunning(workflowId) : err;
+    });
+    const failure = res.outcome?.failure;
+    if (failure) {
+      const info = failure.applicationFailureInfo ?? failure.cause?.applicationFailureInfo;
+      throw updateRefused(info?.type, failure.message ?? failure.cause?.message ?? `update ${update} failed`);
+    }
+    if (!res.outcome?.success) throw new WindsockError('unavailable', `update ${update} of ${workflowId} did not complete`, { retryable: true });
+    return decodePayload(res.outcome.success.payloads?.[0]) as T;
   }
 
   async signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }): Promise<{ workflowId: string }> {

@@ -1,7 +1,7 @@
 // TemporalGateway over gRPC with @temporalio/client (Node only).
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { notRunning, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { notRunning, updateRefused, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
 
 export class GrpcTemporalGateway implements TemporalGateway {
   constructor(private readonly client: Client) {}
@@ -25,6 +25,19 @@ export class GrpcTemporalGateway implements TemporalGateway {
     await this.client.workflow.getHandle(workflowId).signal(signal, arg).catch((err: unknown) => {
       throw err instanceof WorkflowNotFoundError ? notRunning(workflowId) : err;
     });
+  }
+
+  async update<T>(workflowId: string, update: string, arg: unknown): Promise<T> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).executeUpdate<T, [unknown]>(update, { args: [arg] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notRunning(workflowId);
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        throw updateRefused(cause?.type, cause?.message ?? err.message);
+      }
+      throw err;
+    }
   }
 
   async signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }): Promise<{ workflowId: string }> {

@@ -24,6 +24,12 @@ export interface TemporalGateway {
   start(options: StartOptions): Promise<{ workflowId: string; started: boolean }>;
   /** Throws a `conflict` WindsockError when no running workflow has this id (it closed, or never was). */
   signal(workflowId: string, signal: string, arg: unknown): Promise<void>;
+  /**
+   * Sends an update and waits for its result. The workflow's refusal (its validator or handler
+   * failing with type `conflict`, `forbidden` or `bad_request`) is a WindsockError of that code with
+   * the workflow's message; a workflow that is not running is a `conflict`.
+   */
+  update<T>(workflowId: string, update: string, arg: unknown): Promise<T>;
   signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }): Promise<{ workflowId: string }>;
   query<T>(workflowId: string, query: string): Promise<T>;
   /** undefined when no workflow has this id. */
@@ -35,4 +41,11 @@ export interface TemporalGateway {
 /** What a signal or cancellation of a workflow that is not running answers, on every gateway. */
 export function notRunning(workflowId: string): WindsockError {
   return new WindsockError('conflict', `workflow '${workflowId}' is not running (it has closed, or never started)`);
+}
+
+const REFUSALS = new Set(['conflict', 'forbidden', 'bad_request']);
+
+/** The workflow's refusal of an update, as the routes answer it; anything else refused is a conflict. */
+export function updateRefused(type: string | undefined | null, message: string): WindsockError {
+  return new WindsockError(type && REFUSALS.has(type) ? (type as 'conflict' | 'forbidden' | 'bad_request') : 'conflict', message);
 }

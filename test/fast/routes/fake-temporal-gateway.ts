@@ -3,12 +3,13 @@
 // test can assert that a refused request started or signalled nothing. Like the gRPC gateway, it
 // refuses to signal or cancel a workflow that does not exist or is no longer running.
 import type { PipelineStatus } from '../../../contracts/model-pipeline-messages';
-import { statusQuery } from '../../../contracts/model-pipeline-messages';
-import { notRunning, type StartOptions, type TemporalGateway, type WorkflowDescription } from '../../../api/temporal/temporal-gateway';
+import { approveUpdate, statusQuery } from '../../../contracts/model-pipeline-messages';
+import { notRunning, updateRefused, type StartOptions, type TemporalGateway, type WorkflowDescription } from '../../../api/temporal/temporal-gateway';
 
 export type GatewayCommand =
   | { kind: 'start'; options: StartOptions }
   | { kind: 'signal'; workflowId: string; signal: string; arg: unknown }
+  | { kind: 'update'; workflowId: string; update: string; arg: unknown }
   | { kind: 'signalWithStart'; options: StartOptions & { signal: string; signalArg: unknown } }
   | { kind: 'cancel'; workflowId: string };
 
@@ -58,6 +59,21 @@ export class FakeTemporalGateway implements TemporalGateway {
   async signal(workflowId: string, signal: string, arg: unknown) {
     this.running(workflowId);
     this.commands.push({ kind: 'signal', workflowId, signal, arg });
+  }
+
+  /**
+   * Accepts a decision as modelPipeline's validator would, from the status the test put in: refused
+   * (recording nothing) unless the pipeline awaits approval and, for an approval, the caller is not
+   * its submitter.
+   */
+  async update<T>(workflowId: string, update: string, arg: unknown): Promise<T> {
+    this.running(workflowId);
+    const status = this.workflows.get(workflowId)!.queries[statusQuery.name] as PipelineStatus | undefined;
+    const { principal } = arg as { principal: string };
+    if (status?.stage !== 'awaiting_approval') throw updateRefused('conflict', `pipeline '${workflowId}' is ${status?.stage}; a decision is possible only while it is awaiting_approval`);
+    if (update === approveUpdate.name && principal === status.submittedBy) throw updateRefused('forbidden', `${principal} submitted pipeline '${workflowId}' and may not approve it; another approver must (four-eyes)`);
+    this.commands.push({ kind: 'update', workflowId, update, arg });
+    return { accepted: true } as T;
   }
 
   async signalWithStart(options: StartOptions & { signal: string; signalArg: unknown }) {
