@@ -1,7 +1,7 @@
 // Principals from WINDSOCK_TOKENS, or, when it is unset, a generated set kept under WINDSOCK_HOME so
 // that the local stack has working tokens on first start and the same ones after a restart.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatPrincipals, parsePrincipals, type Principal } from '../core/auth/principals';
 import type { WindsockEnv } from './windsock-env';
@@ -19,7 +19,11 @@ export function tokensFile(env: Pick<WindsockEnv, 'home'>): string {
 export function principalsFromEnv(env: Pick<WindsockEnv, 'home' | 'WINDSOCK_TOKENS'>): { principals: Principal[]; generated: boolean } {
   if (env.WINDSOCK_TOKENS) return { principals: parsePrincipals(env.WINDSOCK_TOKENS), generated: false };
   const file = tokensFile(env);
-  if (existsSync(file)) return { principals: parsePrincipals(readFileSync(file, 'utf8').trim()), generated: true };
+  if (existsSync(file)) {
+    // It holds the admin's token: only its owner may read it, whoever (or whichever umask) made it.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { principals: parsePrincipals(readFileSync(file, 'utf8').trim()), generated: true };
+  }
   const principals = generatedRoles.map(([name, roles]) => ({ name, roles, token: randomBytes(24).toString('base64url') }));
   mkdirSync(env.home, { recursive: true });
   writeFileSync(file, formatPrincipals(principals) + '\n', { mode: 0o600 });

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
-import { formatPrincipals } from '../core/auth/principals';
+import { formatPrincipals, type Principal } from '../core/auth/principals';
 import { loadWindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
@@ -129,6 +129,9 @@ try {
   await waitForHealth(`${api}/healthz`, 60_000);
 
   const token = (name: string) => principals.find((p) => p.name === name)?.token ?? '<token>';
+  // An admin's token stays out of terminals and their scrollback and logs: it is read where it is kept.
+  const shownToken = (p: Principal) =>
+    !p.roles.includes('admin') ? p.token : generated ? `(not printed: in ${tokensFile(env)}, mode 0600)` : '(not printed: in WINDSOCK_TOKENS)';
   console.log(`
 Windsock is up.
   control API   ${api}
@@ -139,7 +142,7 @@ Windsock is up.
   artifacts     ${env.artifactsDir}
   models        ${seeded.join(', ')}
   tokens        ${generated ? `generated, in ${tokensFile(env)}` : 'from WINDSOCK_TOKENS'}
-${principals.map((p) => `    ${p.name.padEnd(8)} ${p.roles.join('+').padEnd(20)} ${p.token}`).join('\n')}
+${principals.map((p) => `    ${p.name.padEnd(8)} ${p.roles.join('+').padEnd(20)} ${shownToken(p)}`).join('\n')}
 
 Try it:
   curl -s -X POST ${api}/v1/pipelines -H "Authorization: Bearer ${token('alice')}" \\

@@ -1,9 +1,10 @@
-// The control API (Hono on Node): health, pipelines through Temporal, the registry's models.
+// The control API (Hono on Node): health, pipelines through Temporal, the registry's models, API tokens.
 import { Hono } from 'hono';
 import type { Principal } from '../../core/auth/principals';
 import type { EdgeClient } from '../../activities/edge-client';
 import type { BlobStore } from '../../artifacts/blob-store';
 import type { RegistryStore } from '../../registry/registry-store';
+import { ApiTokenStore } from '../../registry/api-token-store';
 import type { ApiEnv } from '../http/api-env';
 import { bearerAuth } from '../http/bearer-auth';
 import { limitBody } from '../http/body-limit';
@@ -14,6 +15,7 @@ import { modelRoutes } from './routes/model-routes';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import { retrainScheduleRoutes } from './routes/retrain-schedule-routes';
 import { retrainRoutes } from './routes/retrain-routes';
+import { apiTokenResolver, tokenRoutes } from './routes/token-routes';
 import type { TemporalGateway } from '../temporal/temporal-gateway';
 import type { RetrainScheduleGateway } from './retrain-schedule-gateway';
 
@@ -25,7 +27,10 @@ export interface ControlAppDeps {
   blobs: BlobStore;
   edge?: EdgeClient;
   datasets: DatasetResolver;
+  /** The bootstrap principals (WINDSOCK_TOKENS); API tokens issued into the registry come after them. */
   principals: Principal[];
+  /** Defaults to the registry's; tests pass theirs to reach it. */
+  apiTokens?: ApiTokenStore;
   taskQueue: string;
   maxBodyBytes?: number;
 }
@@ -35,14 +40,16 @@ export function createControlApp(deps: ControlAppDeps) {
     get: async (name: string) => (await deps.registry.getModel(name))?.template,
     names: async () => (await deps.registry.listModels()).map((m) => m.name),
   };
+  const apiTokens = deps.apiTokens ?? new ApiTokenStore(deps.registry);
   const v1 = new Hono<ApiEnv>()
-    .use(bearerAuth(deps.principals))
+    .use(bearerAuth(deps.principals, apiTokenResolver(apiTokens)))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))
     .route('/models', modelCardRoutes({ registry: deps.registry, edge: deps.edge }))
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }))
-    .route('/audit', auditRoutes({ registry: deps.registry }));
+    .route('/audit', auditRoutes({ registry: deps.registry }))
+    .route('/tokens', tokenRoutes({ tokens: apiTokens, principals: deps.principals }));
 
   const app = new Hono<ApiEnv>()
     .use(requestId)

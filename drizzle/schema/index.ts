@@ -4,3 +4,4 @@ export { aliases } from './aliases';
 export { approvals } from './approvals';
 export { auditEvents } from './audit-events';
 export { retrainSchedules } from './retrain-schedules';
+export { apiTokens } from './api-tokens';

@@ -13,6 +13,7 @@ import { DatasetRoots, defaultDatasetRoots } from '../../../artifacts/dataset-ro
 import { LocalBlobStore } from '../../../artifacts/local-blob-store';
 import { projectRoot } from '../../../config/project-root';
 import { modelSignatureSchema } from '../../../core/serving/model-signature';
+import { ApiTokenStore } from '../../../registry/api-token-store';
 import { openRegistry } from '../../../registry/open-registry';
 import { RegistryStore } from '../../../registry/registry-store';
 import type { VersionStatus } from '../../../registry/registry-types';
@@ -54,7 +55,9 @@ export async function openControlFixture(name: string) {
       return new Response(JSON.stringify({ error: { message: 'the route tests have no edge' } }), { status: 503 });
     },
   });
-  const common = { gateway, schedules, registry, blobs, datasets: new FileDatasetResolver(new DatasetRoots(datasetRoots, projectRoot)), principals, taskQueue: `routes-${name}`, maxBodyBytes };
+  const apiTokens = new ApiTokenStore(registry);
+  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new FileDatasetResolver(new DatasetRoots(datasetRoots, projectRoot)), principals, taskQueue: `routes-${name}`, maxBodyBytes };
+  const replicas: Array<{ close(): void }> = [];
   const app = createControlApp({ ...common, edge });
   const appWithoutEdge = createControlApp(common);
 
@@ -66,6 +69,7 @@ export async function openControlFixture(name: string) {
     home,
     datasetRoots,
     registry,
+    apiTokens,
     gateway,
     schedules,
     edgeRequests,
@@ -127,7 +131,19 @@ export async function openControlFixture(name: string) {
       return version;
     },
 
+    /**
+     * A second control API on the same registry file through its own connection, as another replica
+     * (another process) would run it: nothing cached in this one's stores is shared with it.
+     */
+    async openReplica() {
+      const replica = await openRegistry(`file:${path.join(home, 'registry.db')}`);
+      replicas.push(replica.client);
+      const replicaApp = createControlApp({ ...common, registry: new RegistryStore(replica.db), apiTokens: undefined, edge });
+      return { app: replicaApp, request: (method: string, url: string, options?: RequestOptions) => requestApp(replicaApp, method, url, options) };
+    },
+
     close() {
+      for (const replica of replicas) replica.close();
       client.close();
       rmSync(home, { recursive: true, force: true });
     },
