@@ -17,13 +17,13 @@ import { GrpcTemporalGateway } from '../../api/temporal/grpc-temporal-gateway';
 import { FetchTemporalGateway } from '../../api/temporal/fetch-temporal-gateway';
 import { DatasetRoots } from '../../artifacts/dataset-roots';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
-import type { Principal } from '../../core/auth/principals';
 import { openRegistry } from '../../registry/open-registry';
 import { RegistryStore } from '../../registry/registry-store';
 import { seedExampleModels } from '../../registry/seed-example-models';
 import { projectRoot } from '../../config/project-root';
 import { createWorker } from '../../worker/create-worker';
 import { finalStages, type PipelineStatus } from '../../contracts/model-pipeline-messages';
+import { auth, principals } from '../test-principals';
 
 let runtimeQuiet = false;
 function quietRuntime() {
@@ -32,14 +32,7 @@ function quietRuntime() {
   Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) } as never });
 }
 
-export const principals: Principal[] = [
-  { name: 'alice', roles: ['submitter'], token: 'alice-token-0123456789' },
-  { name: 'bob', roles: ['approver'], token: 'bob-token-0123456789ab' },
-  { name: 'carol', roles: ['viewer'], token: 'carol-token-0123456789' },
-  { name: 'dave', roles: ['submitter', 'approver'], token: 'dave-token-0123456789a' },
-  { name: 'root', roles: ['admin'], token: 'root-token-0123456789a' },
-];
-export const auth = (name: string) => ({ authorization: `Bearer ${principals.find((p) => p.name === name)!.token}` });
+export { auth, principals };
 
 export const exampleDataset = 'examples/breast-cancer/data/breast-cancer.csv';
 

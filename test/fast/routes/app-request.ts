@@ -1,7 +1,7 @@
 // One in-process request to a Hono app (app.request, no server), with the answer read once, and the
 // assertion every refusal shares: its status and the envelope's code, message and request id.
 import { expect } from 'vitest';
-import { auth, type PrincipalName } from './test-principals';
+import { auth, type PrincipalName } from '../../test-principals';
 
 export interface RequestOptions {
   as?: PrincipalName;

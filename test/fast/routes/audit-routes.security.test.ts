@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectRefusal } from './app-request';
 import { openControlFixture, type ControlFixture } from './control-app-fixture';
-import type { PrincipalName } from './test-principals';
+import type { PrincipalName } from '../../test-principals';
 import { sha256Hex } from '../../../artifacts/local-blob-store';
 import { auditEventHash } from '../../../core/audit/audit-chain';
 

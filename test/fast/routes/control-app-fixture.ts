@@ -23,7 +23,7 @@ import { requestApp, type RequestOptions } from './app-request';
 import { FakeRetrainScheduleGateway, type ScheduleCommand } from './fake-retrain-schedule-gateway';
 import { FakeTemporalGateway } from './fake-temporal-gateway';
 import { tableRows } from './libsql-table-rows';
-import { principals } from './test-principals';
+import { principals } from '../../test-principals';
 
 export const exampleDataset = 'examples/breast-cancer/data/breast-cancer.csv';
 /** A registered model whose template has no retrain settings (the example's has). */

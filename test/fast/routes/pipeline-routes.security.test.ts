@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { expectRefusal } from './app-request';
 import { pipelineIdOf, pipelineMounts, type PipelineMount } from './pipeline-mounts';
-import type { PrincipalName } from './test-principals';
+import type { PrincipalName } from '../../test-principals';
 
 const id = pipelineIdOf('fedcba9876543210');
 

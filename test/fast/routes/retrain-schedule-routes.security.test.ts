@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { expectRefusal } from './app-request';
 import { openControlFixture, type ControlFixture } from './control-app-fixture';
-import type { PrincipalName } from './test-principals';
+import type { PrincipalName } from '../../test-principals';
 
 let f: ControlFixture;
 const base = '/v1/models/breast-cancer/schedules';

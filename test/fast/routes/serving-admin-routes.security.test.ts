@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { expectRefusal } from './app-request';
 import { modelBytes, openServingFixture, servingFixture, type ServingFixture } from './serving-app-fixture';
-import type { PrincipalName } from './test-principals';
+import type { PrincipalName } from '../../test-principals';
 
 let f: ServingFixture;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import servingFixture from '../../fixtures/breast-cancer-serving.json';
 import { requestApp, type RequestOptions } from './app-request';
 import { FakeTemporalGateway } from './fake-temporal-gateway';
 import { tableRows } from './libsql-table-rows';
-import { principals } from './test-principals';
+import { principals } from '../../test-principals';
 
 /** Where this app's pipelines may read datasets from. */
 export const datasetPrefix = pathToFileURL(path.join(projectRoot, 'examples/')).href;

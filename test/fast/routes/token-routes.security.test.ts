@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { sha256Hex } from '../../../artifacts/local-blob-store';
 import { expectRefusal } from './app-request';
 import { openControlFixture, type ControlFixture } from './control-app-fixture';
-import type { PrincipalName } from './test-principals';
+import type { PrincipalName } from '../../test-principals';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const id = 'tok_0123456789abcdef';
