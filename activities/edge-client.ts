@@ -4,6 +4,7 @@ import type { ModelSignature } from '../core/serving/model-signature';
 import type { DriftReport } from '../core/monitoring/drift-report';
 import type { VersionSketch } from '../core/monitoring/version-sketch';
 import { WindsockError } from '../core/windsock-error';
+import { changeSigner, type ChangeSigner } from '../contracts/serving-change-signature';
 
 export interface EdgeClientOptions {
   baseUrl: string;
@@ -11,6 +12,8 @@ export interface EdgeClientOptions {
   fetch?: typeof fetch;
   /** One call's limit, the answer's body included (default 60 s: an artifact upload is one call). */
   timeoutMs?: number;
+  /** The control plane's private key (base64 PKCS#8 Ed25519, WINDSOCK_CHANGE_SIGNING_KEY): publishes and traffic changes are signed with it. */
+  signingKey?: string;
 }
 
 export interface PublishInput {
@@ -24,8 +27,15 @@ export interface PublishInput {
 
 export class EdgeClient {
   private readonly fetchImpl: typeof fetch;
+  private readonly sign?: ChangeSigner;
   constructor(private readonly options: EdgeClientOptions) {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    if (options.signingKey) this.sign = changeSigner(options.signingKey);
+  }
+
+  /** A change to what serving serves, signed when this client holds the control plane's key. */
+  private async change<T>(path: string, body: object): Promise<T> {
+    return this.call('PUT', path, body, this.sign ? await this.sign('PUT', path, body) : {});
   }
 
   private async call<T>(method: string, path: string, body?: Uint8Array | object, headers: Record<string, string> = {}): Promise<T> {
@@ -60,7 +70,7 @@ export class EdgeClient {
   async publish(input: PublishInput): Promise<{ published: 'created' | 'unchanged' }> {
     const base = `/admin/models/${encodeURIComponent(input.model)}/versions/${input.version}`;
     await this.call('PUT', `${base}/artifact`, input.artifact, { 'x-windsock-sha256': input.sha256 });
-    return this.call('PUT', base, { artifactSha256: input.sha256, signature: input.signature, referenceProfile: input.referenceProfile });
+    return this.change(base, { artifactSha256: input.sha256, signature: input.signature, referenceProfile: input.referenceProfile });
   }
 
   /** Stores the model's pipeline template at the edge, so that edge clients can start its pipelines. */
@@ -69,7 +79,7 @@ export class EdgeClient {
   }
 
   async setTraffic(model: string, weights: Record<string, number>, step?: number): Promise<{ weights: Record<string, number>; step: number }> {
-    return this.call('PUT', `/admin/models/${encodeURIComponent(model)}/traffic`, { weights, step });
+    return this.change(`/admin/models/${encodeURIComponent(model)}/traffic`, { weights, step });
   }
 
   /** The model's weights and rollout step; undefined when it has none (or is not published). */

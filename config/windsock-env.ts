@@ -44,6 +44,10 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_EDGE_URL: z.url().optional(),
   /** A token with the admin role at the edge; defaults to the first admin principal's. */
   WINDSOCK_EDGE_TOKEN: z.string().optional(),
+  /** The control plane's Ed25519 private key (base64 PKCS#8): publishes and traffic changes are signed with it. */
+  WINDSOCK_CHANGE_SIGNING_KEY: z.string().optional(),
+  /** Serving's copy of the matching public key (base64 raw): it takes only changes signed with the private key. */
+  WINDSOCK_CHANGE_PUBLIC_KEY: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),

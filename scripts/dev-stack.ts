@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
 import { formatPrincipals, type Principal } from '../core/auth/principals';
+import { loadOrCreateChangeKeys } from '../config/change-keys';
 import { loadWindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
@@ -16,6 +17,10 @@ import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 import { startWranglerDev, type WranglerDev } from './wrangler-dev';
 
 const env = loadWindsockEnv();
+// Changes to serving are signed: the worker and the API hold the private key, the edge the public one.
+const changeKeys = env.WINDSOCK_CHANGE_SIGNING_KEY && env.WINDSOCK_CHANGE_PUBLIC_KEY
+  ? { privateKey: env.WINDSOCK_CHANGE_SIGNING_KEY, publicKey: env.WINDSOCK_CHANGE_PUBLIC_KEY }
+  : await loadOrCreateChangeKeys(env.home);
 mkdirSync(env.home, { recursive: true });
 const externalTemporal = process.env.TEMPORAL_ADDRESS !== undefined;
 const children: ChildProcess[] = [];
@@ -55,6 +60,7 @@ function startChild(name: string, command: string[]): ChildProcess {
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
       WINDSOCK_HOME: env.home,
       ...(edgeEnabled ? { WINDSOCK_EDGE_URL: edgeUrl } : {}),
+      WINDSOCK_CHANGE_SIGNING_KEY: changeKeys.privateKey,
       ...(localRunner ? { WINDSOCK_RUNNER_URL: runnerUrl, WINDSOCK_RUNNER_HOME: runnerHome } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -114,6 +120,7 @@ try {
         WINDSOCK_TOKENS: formatPrincipals(principals),
         TEMPORAL_HTTP_URL: temporal?.httpAddress ?? 'http://127.0.0.1:7243',
         WINDSOCK_TASK_QUEUE: env.WINDSOCK_TASK_QUEUE,
+        WINDSOCK_CHANGE_PUBLIC_KEY: changeKeys.publicKey,
         // Pipelines started at the edge may train on the examples' data (the worker reads these files).
         WINDSOCK_DATASET_PREFIXES: process.env.WINDSOCK_DATASET_PREFIXES ?? pathToFileURL(path.join(projectRoot, 'examples') + path.sep).href,
       },

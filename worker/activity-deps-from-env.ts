@@ -24,7 +24,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     notifier: new LogAndWebhookNotifier(env.WINDSOCK_NOTIFY_WEBHOOK, env.WINDSOCK_WEBHOOK_SECRET),
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,
-    edge: env.WINDSOCK_EDGE_URL && edgeToken ? new EdgeClient({ baseUrl: env.WINDSOCK_EDGE_URL, token: edgeToken }) : undefined,
+    edge: env.WINDSOCK_EDGE_URL && edgeToken ? new EdgeClient({ baseUrl: env.WINDSOCK_EDGE_URL, token: edgeToken, signingKey: env.WINDSOCK_CHANGE_SIGNING_KEY }) : undefined,
     close: () => client.close(),
   };
 }

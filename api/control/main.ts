@@ -37,6 +37,7 @@ const app = createControlApp({
     ? new EdgeClient({
         baseUrl: env.WINDSOCK_EDGE_URL,
         token: env.WINDSOCK_EDGE_TOKEN ?? principals.find((p) => p.roles.includes('admin'))?.token ?? '',
+        signingKey: env.WINDSOCK_CHANGE_SIGNING_KEY,
       })
     : undefined,
   datasets: new FileDatasetResolver(new DatasetRoots(env.datasetRoots, projectRoot)),

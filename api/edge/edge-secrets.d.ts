@@ -10,6 +10,8 @@ interface Env {
   WINDSOCK_TASK_QUEUE?: string;
   /** Comma-separated URI prefixes under which pipeline datasets may live, e.g. file:///data/. */
   WINDSOCK_DATASET_PREFIXES?: string;
+  /** The control plane's public key (base64 raw Ed25519): publishes and traffic changes must carry its signature. */
+  WINDSOCK_CHANGE_PUBLIC_KEY?: string;
 }
 declare namespace Cloudflare {
   interface Env {

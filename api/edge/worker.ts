@@ -11,6 +11,7 @@ import { ServingStore, type ServingDb } from '../serving/serving-store';
 import { createServingApp, type ServingApp } from '../serving/serving-app';
 import { onnxruntimeWebBackend } from './onnxruntime-web-backend';
 import { R2ArtifactSource } from './r2-artifact-source';
+import { changeVerifier } from '../../contracts/serving-change-signature';
 
 let isolate: { app: ServingApp; store: ServingStore } | undefined;
 
@@ -19,11 +20,13 @@ function edgeFor(env: Env): { app: ServingApp; store: ServingStore } {
   const store = new ServingStore(drizzle(env.EDGE_DB, { schema }) as unknown as ServingDb);
   const principals = env.WINDSOCK_TOKENS ? parsePrincipals(env.WINDSOCK_TOKENS) : [];
   if (principals.length === 0) console.warn('[edge] WINDSOCK_TOKENS is not set: every admin request will be refused');
+  if (!env.WINDSOCK_CHANGE_PUBLIC_KEY) console.warn('[edge] WINDSOCK_CHANGE_PUBLIC_KEY is not set: publishes and traffic changes are taken on the admin token alone');
   const app = createServingApp({
     store,
     artifacts: new R2ArtifactSource(env.MODELS),
     backend: onnxruntimeWebBackend,
     principals,
+    ...(env.WINDSOCK_CHANGE_PUBLIC_KEY ? { verifyChange: changeVerifier(env.WINDSOCK_CHANGE_PUBLIC_KEY) } : {}),
     defer: (c) => (work) => c.executionCtx.waitUntil(work),
     recording: env.WINDSOCK_RECORDING !== 'off',
     pipelines: {

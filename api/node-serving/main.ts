@@ -44,12 +44,15 @@ const inference = await openNodeInferenceApp({
   routingCacheMs: serving.WINDSOCK_ROUTING_CACHE_MS,
   recording: serving.WINDSOCK_RECORDING === 'on',
   executionProviders: serving.WINDSOCK_ORT_PROVIDERS,
+  changePublicKey: env.WINDSOCK_CHANGE_PUBLIC_KEY,
   pipelines: {
     gateway,
     taskQueue: env.WINDSOCK_TASK_QUEUE,
     datasets: new UriDatasetResolver(serving.WINDSOCK_DATASET_PREFIXES.split(',').map((p) => p.trim()).filter(Boolean)),
   },
 });
+
+if (!env.WINDSOCK_CHANGE_PUBLIC_KEY) console.warn('[serve] WINDSOCK_CHANGE_PUBLIC_KEY is not set: publishes and traffic changes are taken on the admin token alone');
 
 const server = serve({ fetch: inference.app.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
   console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node on ${serving.WINDSOCK_ORT_PROVIDERS.join(', ')}, recording ${serving.WINDSOCK_RECORDING})`);

@@ -11,6 +11,7 @@ import { monotonicLatencyClock } from './monotonic-latency-clock';
 import { createOnnxruntimeNodeBackend, onnxruntimeNodeBackend } from './onnxruntime-node-backend';
 import { openServingStore } from './open-serving-store';
 import { ThreadedSketchSink } from './threaded-sketch-sink';
+import { changeVerifier } from '../../contracts/serving-change-signature';
 
 export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines'> {
   /** libSQL URL: `file:` path, or `libsql://` / `http(s)://` for Turso and sqld. */
@@ -21,6 +22,8 @@ export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCa
   principals: Principal[];
   /** onnxruntime execution providers in order of preference (default: cpu). */
   executionProviders?: readonly string[];
+  /** The control plane's public key (base64 raw Ed25519): publishes and traffic changes must be signed with its private key. */
+  changePublicKey?: string;
   /** Wraps the onnxruntime-node backend (a test paces it so that what it measures does not hang on the host's speed). */
   wrapBackend?: (backend: InferenceBackend) => InferenceBackend;
 }
@@ -53,6 +56,7 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
     backend: (options.wrapBackend ?? ((b: InferenceBackend) => b))(options.executionProviders ? createOnnxruntimeNodeBackend(options.executionProviders) : onnxruntimeNodeBackend),
     clock: monotonicLatencyClock,
     principals: options.principals,
+    ...(options.changePublicKey ? { verifyChange: changeVerifier(options.changePublicKey) } : {}),
     defer: () => defer,
     routingCacheMs: options.routingCacheMs,
     recording: options.recording,

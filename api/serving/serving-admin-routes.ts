@@ -1,7 +1,7 @@
 // /admin: what rollouts and operators do to the serving side: publish a version (artifact, signature,
 // reference profile), set traffic weights, read metrics and drift, unpublish. Admin role only.
 // Every write is idempotent, so a retried rollout activity is safe.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { computeDrift, driftPolicySchema } from '../../core/monitoring/drift-report';
 import { retrainPolicySchema } from '../../core/monitoring/retrain-trigger';
@@ -25,6 +25,7 @@ import { timeWindowQuery, windowMinutes } from './time-window';
 import { modelParam, modelVersionParam, sha256Digest as sha256, sha256Pattern } from '../../contracts/shared-params';
 import { sha256Hex } from '../http/sha256-hex';
 import { BodyTooLarge, readBoundedBytes } from '../http/bounded-body';
+import { CHANGE_AT_HEADER, CHANGE_SIGNATURE_HEADER, type ChangeVerifier } from '../../contracts/serving-change-signature';
 
 export interface ServingAdminDeps {
   store: ServingStore;
@@ -35,6 +36,8 @@ export interface ServingAdminDeps {
   maxArtifactBytes: number;
   /** Where the drift monitor sends retrain requests; absent when this app has no Temporal gateway. */
   retrain?: RetrainRequester;
+  /** Checks that a publish or traffic change was signed by the control plane; absent: unsigned changes are taken. */
+  verifyChange?: ChangeVerifier;
 }
 
 
@@ -72,6 +75,7 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
     .put('/models/:name/versions/:v', validate('param', modelVersionParam), validate('json', publishBody), async (c) => {
       const { name, v } = c.req.valid('param');
       const body = c.req.valid('json');
+      await requireSignedChange(c, deps.verifyChange);
       const key = artifactKey(name, v, body.artifactSha256);
       const existing = await deps.store.getDeployment(name, v);
       if (existing?.artifactSha256 === body.artifactSha256) return c.json({ model: name, version: v, published: 'unchanged' }, 200);
@@ -112,6 +116,7 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
     .put('/models/:name/traffic', validate('param', modelParam), validate('json', trafficBody), async (c) => {
       const { name } = c.req.valid('param');
       const { weights, step } = c.req.valid('json');
+      await requireSignedChange(c, deps.verifyChange);
       const problems = validateWeights(weights);
       if (problems.length) throw new WindsockError('bad_request', `invalid weights: ${problems.join('; ')}`);
       const published = new Set((await deps.store.listDeployments(name)).map((d) => String(d.version)));
@@ -204,4 +209,11 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
       await deps.recorder.flush();
       return c.json({ flushed: true });
     });
+}
+
+/** A 403 for a change serving cannot verify, even under an admin token; a no-op without a verifier. */
+async function requireSignedChange(c: Context<ApiEnv>, verify: ChangeVerifier | undefined): Promise<void> {
+  if (!verify) return;
+  const why = await verify(c.req.method, c.req.path, { signature: c.req.header(CHANGE_SIGNATURE_HEADER), at: c.req.header(CHANGE_AT_HEADER) }, await c.req.json());
+  if (why) throw new WindsockError('forbidden', why);
 }

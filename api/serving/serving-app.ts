@@ -17,6 +17,7 @@ import { inferenceRoutes, protocolJson, requestIdOf } from './inference-routes';
 import { ModelCatalog } from './model-catalog';
 import { SketchRecorder, type RecorderOptions, type SketchSink } from './sketch-recorder';
 import { workersLatencyClock, type ArtifactSource, type Defer, type InferenceBackend, type LatencyClock } from './serving-ports';
+import type { ChangeVerifier } from '../../contracts/serving-change-signature';
 
 export interface ServingAppOptions {
   store: ServingStore;
@@ -34,6 +35,8 @@ export interface ServingAppOptions {
   /** Off turns the recording of serving statistics off (benchmarks compare the two). */
   recording?: boolean;
   limits?: Partial<InferenceLimits & { maxBodyBytes: number; maxArtifactBytes: number }>;
+  /** Checks publishes and traffic changes against the control plane's signing key (WINDSOCK_CHANGE_PUBLIC_KEY). */
+  verifyChange?: ChangeVerifier;
   /** Mounts the pipeline routes (/v1/pipelines), reaching Temporal through this gateway. */
   pipelines?: { gateway: TemporalGateway; taskQueue: string; datasets: DatasetResolver; rollout?: boolean };
 }
@@ -60,7 +63,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
   app.use('/admin/*', (c, next) => (c.req.path.endsWith('/artifact') ? next() : jsonLimit(c, next)));
   app.use('/admin/*', bearerAuth(options.principals));
   const retrain = options.pipelines ? temporalRetrainRequester(options.pipelines.gateway, options.pipelines.taskQueue) : undefined;
-  app.route('/admin', servingAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes, retrain }));
+  app.route('/admin', servingAdminRoutes({ store: options.store, artifacts: options.artifacts, backend: options.backend, catalog, recorder, maxArtifactBytes: limits.maxArtifactBytes, retrain, verifyChange: options.verifyChange }));
   if (options.pipelines) {
     const templates = {
       get: async (name: string) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { auditEventHash, canonicalAuditText, canonicalJson, GENESIS_HASH, verifyAuditChain, type ChainedAuditEvent, type ChainedAuditFields } from './audit-chain';
+import { canonicalJson } from '../canonical-json';
+import { auditEventHash, canonicalAuditText, GENESIS_HASH, verifyAuditChain, type ChainedAuditEvent, type ChainedAuditFields } from './audit-chain';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -1,6 +1,7 @@
 // The audit log's hash chain: each event's hash covers the previous event's hash and the event's own
 // fields, so an event edited or deleted in the database breaks the chain at that point. Pure: the
 // caller passes the SHA-256 (node:crypto in the registry), so workflows, the API and tests share it.
+import { canonicalJson } from '../canonical-json';
 
 /** The `prevHash` of the first event of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -44,25 +45,6 @@ export interface ChainCheck {
   firstBadEvent?: ChainBreak;
   /** The hash the next event must link to: the last good event's (the input's `prevHash` if none). */
   lastHash: string;
-}
-
-/**
- * JSON with object keys sorted at every depth, after JSON's own conversions (a Date becomes its ISO
- * string, an undefined property disappears, a non-finite number becomes null), so that details hash
- * the same before they are stored and after they are read back from the JSON column.
- */
-export function canonicalJson(value: unknown): string {
-  const plain: unknown = value === undefined ? null : JSON.parse(JSON.stringify(value));
-  return JSON.stringify(sortKeys(plain));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(record).sort().map((key) => [key, sortKeys(record[key])]));
-  }
-  return value;
 }
 
 /** The exact text an event's hash is taken over. */

@@ -8,7 +8,7 @@ import { openNodeInferenceApp, type NodeInferenceOptions } from '../../api/node-
 
 export const servingAdminToken = 'ops-token-0123456789abcdef';
 
-export async function startNodeServingApp(options: Partial<Pick<ServingAppOptions, 'pipelines' | 'principals'>> & Partial<Pick<NodeInferenceOptions, 'databaseUrl' | 'artifactsDir' | 'routingCacheMs' | 'wrapBackend'>> = {}) {
+export async function startNodeServingApp(options: Partial<Pick<ServingAppOptions, 'pipelines' | 'principals'>> & Partial<Pick<NodeInferenceOptions, 'databaseUrl' | 'artifactsDir' | 'routingCacheMs' | 'wrapBackend' | 'changePublicKey'>> = {}) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'windsock-serving-'));
   const serving = await openNodeInferenceApp({
     databaseUrl: options.databaseUrl ?? `file:${path.join(home, 'edge.db')}`,
@@ -17,6 +17,7 @@ export async function startNodeServingApp(options: Partial<Pick<ServingAppOption
     pipelines: options.pipelines,
     routingCacheMs: options.routingCacheMs,
     wrapBackend: options.wrapBackend,
+    changePublicKey: options.changePublicKey,
     limits: { maxBodyBytes: 1024 * 1024 },
   });
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/temporal-dev-server';
 import { EdgeClient } from '../../activities/edge-client';
+import { generateChangeKeys } from '../../contracts/serving-change-signature';
 import { projectRoot } from '../../config/project-root';
 import fixture from '../fixtures/breast-cancer-serving.json';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
@@ -26,8 +27,10 @@ const instantJob = (modelPath: string) => ({ job: { command: ['python', 'jobs/in
 const fastRollout = { strategy: 'canary', steps: [10, 50, 100], bakeSeconds: 1, policy: steadyCanaryPolicy };
 
 beforeAll(async () => {
-  serving = await startNodeServingApp();
-  edge = new EdgeClient({ baseUrl: 'http://edge.test', token: servingAdminToken, fetch: serving.fetch });
+  // Serving takes only changes the control plane signed: every publish and weight change below is.
+  const keys = await generateChangeKeys();
+  serving = await startNodeServingApp({ changePublicKey: keys.publicKey });
+  edge = new EdgeClient({ baseUrl: 'http://edge.test', token: servingAdminToken, fetch: serving.fetch, signingKey: keys.privateKey });
   h = await startHarness('rollout', { edge });
 });
 afterAll(async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/local-processes';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { EdgeClient } from '../../activities/edge-client';
+import { generateChangeKeys } from '../../contracts/serving-change-signature';
 import { formatPrincipals } from '../../core/auth/principals';
 import { startWranglerDev, type WranglerDev } from '../../scripts/wrangler-dev';
 import { projectRoot } from '../../config/project-root';
@@ -26,14 +27,16 @@ const rollout = { steps: [10, 100], bakeSeconds: 2, policy: steadyCanaryPolicy }
 beforeAll(async () => {
   // The harness first: the edge sends retrain requests to the harness's task queue.
   const port = await freePort();
-  edge = new EdgeClient({ baseUrl: `http://127.0.0.1:${port}`, token: principals.find((p) => p.name === 'root')!.token });
+  // workerd takes only changes the control plane signed (the worker's WINDSOCK_CHANGE_PUBLIC_KEY).
+  const keys = await generateChangeKeys();
+  edge = new EdgeClient({ baseUrl: `http://127.0.0.1:${port}`, token: principals.find((p) => p.name === 'root')!.token, signingKey: keys.privateKey });
   h = await startHarness('workerd-rollout', { edge });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'windsock-wrangler-'));
   edgeServer = await startWranglerDev({
     port,
     persistTo: path.join(dir, 'state'),
     varsFile: path.join(dir, 'edge.vars'),
-    vars: { WINDSOCK_TOKENS: formatPrincipals(principals), TEMPORAL_HTTP_URL: inject('temporalHttpAddress'), WINDSOCK_TASK_QUEUE: h.taskQueue },
+    vars: { WINDSOCK_TOKENS: formatPrincipals(principals), TEMPORAL_HTTP_URL: inject('temporalHttpAddress'), WINDSOCK_TASK_QUEUE: h.taskQueue, WINDSOCK_CHANGE_PUBLIC_KEY: keys.publicKey },
     stdio: 'ignore',
   });
 }, 240_000);
@@ -48,6 +51,16 @@ async function approved(body: Record<string, unknown>, key: string): Promise<str
   expect((await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: {} })).status).toBe(202);
   return id;
 }
+
+it('refuses an unsigned traffic change under the admin token', async () => {
+  const res = await fetch(`${edgeServer.url}/admin/models/breast-cancer/traffic`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${principals.find((p) => p.name === 'root')!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ weights: { '1': 100 } }),
+  });
+  expect(res.status).toBe(403);
+  expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^the change is not signed/);
+});
 
 it('publishes to workerd, canaries a good version to all traffic and rolls back a bad one', async () => {
   const first = await approved(instant('breast-cancer-mlp.onnx'), 'first');
