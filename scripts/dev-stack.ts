@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { principalsFromEnv, tokensFile } from '../config/principals-from-env';
 import { formatPrincipals, type Principal } from '../core/auth/principals';
-import { loadOrCreateChangeKeys } from '../config/change-keys';
+import { controlPlanePrincipal, loadOrCreateServiceCredentials } from '../config/service-credentials';
 import { loadWindsockEnv } from '../config/windsock-env';
 import { openRegistry } from '../registry/open-registry';
 import { RegistryStore } from '../registry/registry-store';
@@ -17,10 +17,13 @@ import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 import { startWranglerDev, type WranglerDev } from './wrangler-dev';
 
 const env = loadWindsockEnv();
-// Changes to serving are signed: the worker and the API hold the private key, the edge the public one.
-const changeKeys = env.WINDSOCK_CHANGE_SIGNING_KEY && env.WINDSOCK_CHANGE_PUBLIC_KEY
-  ? { privateKey: env.WINDSOCK_CHANGE_SIGNING_KEY, publicKey: env.WINDSOCK_CHANGE_PUBLIC_KEY }
-  : await loadOrCreateChangeKeys(env.home);
+// The control plane's own credentials, apart from people's tokens: the key that signs changes to
+// serving (the edge holds the public one) and the token the worker and the API present at the edge.
+const service = await loadOrCreateServiceCredentials(env.home);
+const changeKeys = {
+  privateKey: env.WINDSOCK_CHANGE_SIGNING_KEY ?? service.changeSigningKey,
+  publicKey: env.WINDSOCK_CHANGE_PUBLIC_KEY ?? service.changePublicKey,
+};
 mkdirSync(env.home, { recursive: true });
 const externalTemporal = process.env.TEMPORAL_ADDRESS !== undefined;
 const children: ChildProcess[] = [];
@@ -61,6 +64,7 @@ function startChild(name: string, command: string[]): ChildProcess {
       WINDSOCK_HOME: env.home,
       ...(edgeEnabled ? { WINDSOCK_EDGE_URL: edgeUrl } : {}),
       WINDSOCK_CHANGE_SIGNING_KEY: changeKeys.privateKey,
+      WINDSOCK_EDGE_TOKEN: env.WINDSOCK_EDGE_TOKEN ?? service.edgeToken,
       ...(localRunner ? { WINDSOCK_RUNNER_URL: runnerUrl, WINDSOCK_RUNNER_HOME: runnerHome } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -117,7 +121,7 @@ try {
       persistTo: edgeState,
       varsFile: path.join(env.home, 'edge.vars'),
       vars: {
-        WINDSOCK_TOKENS: formatPrincipals(principals),
+        WINDSOCK_TOKENS: formatPrincipals([...principals, controlPlanePrincipal(service)]),
         TEMPORAL_HTTP_URL: temporal?.httpAddress ?? 'http://127.0.0.1:7243',
         WINDSOCK_TASK_QUEUE: env.WINDSOCK_TASK_QUEUE,
         WINDSOCK_CHANGE_PUBLIC_KEY: changeKeys.publicKey,
