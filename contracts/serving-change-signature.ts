@@ -31,10 +31,10 @@ function lazyKey(load: () => Promise<Key>): () => Promise<Key> {
 export type ChangeSigner = (method: string, path: string, body: unknown) => Promise<Record<string, string>>;
 
 /** A signer from the private key as base64 PKCS#8 (WINDSOCK_CHANGE_SIGNING_KEY): the headers a change carries. */
-export function changeSigner(privateKeyPkcs8Base64: string): ChangeSigner {
+export function changeSigner(privateKeyPkcs8Base64: string, now: () => number = Date.now): ChangeSigner {
   const key = lazyKey(() => crypto.subtle.importKey('pkcs8', fromBase64(privateKeyPkcs8Base64), ED25519, false, ['sign']));
   return async (method, path, body) => {
-    const at = Date.now();
+    const at = now();
     const signature = await crypto.subtle.sign(ED25519, await key(), new TextEncoder().encode(changeText(method, path, at, body)));
     return { [CHANGE_SIGNATURE_HEADER]: toBase64Url(signature), [CHANGE_AT_HEADER]: String(at) };
   };
