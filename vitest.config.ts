@@ -50,6 +50,11 @@ export default defineConfig({
           name: 'fast',
           include: ['test/fast/**/*.test.ts'],
           globalSetup: ['test/fast/global-setup.ts'],
+          // Most of these files wait on the dev server's timers and replies rather than compute: three
+          // at a time on two cores keep the tier near one minute. Vitest runs a project with its own
+          // worker count in a group of its own, after the others.
+          maxWorkers: 3,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
