@@ -3,10 +3,10 @@
 // pipeline rejected with that decision recorded for the version, and the reminder goes out first.
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approveSignal, finalStages, rejectSignal, statusQuery, type PipelineInput, type PipelineStatus } from '../../../contracts/model-pipeline-messages';
+import { approveSignal, finalStages, rejectSignal, statusQuery, type PipelineStatus } from '../../../contracts/model-pipeline-messages';
 import type { modelPipeline } from '../../../workflows/model-pipeline';
-import { pipelineInput, pipelineStubs, type PipelineStubs } from './pipeline-stubs';
-import { randomHex, startStubWorker, type StubWorker } from './stub-worker';
+import { pipelineStubs, startPipeline, type PipelineStubs } from './pipeline-stubs';
+import { startStubWorker, type StubWorker } from './stub-worker';
 import { waitUntil } from './wait-until';
 
 let w: StubWorker;
@@ -17,14 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.close());
 
-/** A pipeline for a model of its own, so its version is 1 and it has no champion before it. */
-async function startPipeline(overrides: Partial<PipelineInput> = {}) {
-  const model = `bc-${randomHex(6)}`;
-  const input = pipelineInput(w.newId(model), model, overrides);
-  const handle = await w.client.workflow.start<typeof modelPipeline>('modelPipeline', { taskQueue: w.taskQueue, workflowId: input.pipelineId, args: [input] });
-  return { handle, input, id: input.pipelineId, model };
-}
-
 async function awaitingApproval(handle: WorkflowHandle<typeof modelPipeline>): Promise<PipelineStatus> {
   const status = await waitUntil('the pipeline waits for approval', () => handle.query(statusQuery), (s) => s.stage === 'awaiting_approval' || finalStages.has(s.stage));
   expect(status.stage, JSON.stringify(status.error)).toBe('awaiting_approval');
@@ -34,7 +26,7 @@ async function awaitingApproval(handle: WorkflowHandle<typeof modelPipeline>): P
 // Concurrent: each test has a model and workflow ids of its own, and spends most of its time on timers.
 describe.concurrent('modelPipeline approval', () => {
   it('refuses the submitter approving their own model, then promotes when a second person approves', async () => {
-    const { handle, id, model, input } = await startPipeline({ submittedBy: 'dave' });
+    const { handle, id, model, input } = await startPipeline(w, { submittedBy: 'dave' });
     const waiting = await awaitingApproval(handle);
     expect(waiting.version).toBe(1);
     expect(waiting.approval).toMatchObject({ refused: [], deadline: expect.any(String), requestedAt: expect.any(String) });
@@ -87,7 +79,7 @@ describe.concurrent('modelPipeline approval', () => {
   });
 
   it('ends rejected when an approver rejects, recording the rejection and its reason for the version', async () => {
-    const { handle, id, model } = await startPipeline();
+    const { handle, id, model } = await startPipeline(w);
     await awaitingApproval(handle);
     await handle.signal(rejectSignal, { principal: 'bob', comment: 'recall too low for screening' });
     const done = await handle.result();
@@ -109,7 +101,7 @@ describe.concurrent('modelPipeline approval', () => {
 
   it('ends rejected as timed out when nobody decides before the deadline, after one reminder', async () => {
     // The reminder is due 1.5 s before a 3 s deadline.
-    const { handle, id, model } = await startPipeline({ approvalTimeoutSeconds: 3, reminderBeforeSeconds: 1.5 });
+    const { handle, id, model } = await startPipeline(w, { approvalTimeoutSeconds: 3, reminderBeforeSeconds: 1.5 });
     const waiting = await awaitingApproval(handle);
     const deadline = waiting.approval!.deadline!;
     const done = await handle.result();

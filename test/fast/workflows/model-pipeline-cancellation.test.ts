@@ -4,10 +4,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finalStages, statusQuery, type PipelineInput } from '../../../contracts/model-pipeline-messages';
-import type { modelPipeline } from '../../../workflows/model-pipeline';
-import { pipelineInput, pipelineStubs, type PipelineStubs } from './pipeline-stubs';
-import { randomHex, startStubWorker, type StubWorker } from './stub-worker';
+import { finalStages, statusQuery } from '../../../contracts/model-pipeline-messages';
+import { pipelineStubs, startPipeline, type PipelineStubs } from './pipeline-stubs';
+import { startStubWorker, type StubWorker } from './stub-worker';
 import { waitUntil } from './wait-until';
 
 let w: StubWorker;
@@ -17,13 +16,6 @@ beforeAll(async () => {
   w = await startStubWorker('pipeline-cancellation', p.stubs);
 });
 afterAll(async () => w?.close());
-
-async function startPipeline(overrides: Partial<PipelineInput> = {}) {
-  const model = `bc-${randomHex(6)}`;
-  const input = pipelineInput(w.newId(model), model, overrides);
-  const handle = await w.client.workflow.start<typeof modelPipeline>('modelPipeline', { taskQueue: w.taskQueue, workflowId: input.pipelineId, args: [input] });
-  return { handle, input, id: input.pipelineId, model };
-}
 
 /** The pipeline's end as its caller sees it: a WorkflowFailedError caused by a CancelledFailure. */
 async function cancelledResult(result: Promise<unknown>): Promise<void> {
@@ -38,7 +30,7 @@ async function cancelledResult(result: Promise<unknown>): Promise<void> {
 // Concurrent: each test has a model and workflow ids of its own, and spends most of its time on timers.
 describe.concurrent('modelPipeline cancellation', () => {
   it('cancels the running training activity, stops its training jobs and ends cancelled', async () => {
-    const { handle, id, input } = await startPipeline({ params: { epochs: 3, hold: true } });
+    const { handle, id, input } = await startPipeline(w, { params: { epochs: 3, hold: true } });
     await waitUntil('training has started', () => w.log.callsOf(id, 'trainModel').length, (n) => n > 0);
     expect((await handle.query(statusQuery)).stage).toBe('training');
 
@@ -55,7 +47,7 @@ describe.concurrent('modelPipeline cancellation', () => {
   });
 
   it('marks the registered version rejected when cancelled while waiting for approval', async () => {
-    const { handle, id, model } = await startPipeline();
+    const { handle, id, model } = await startPipeline(w);
     const waiting = await waitUntil('the pipeline waits for approval', () => handle.query(statusQuery), (s) => s.stage === 'awaiting_approval' || finalStages.has(s.stage));
     expect(waiting.stage).toBe('awaiting_approval');
 

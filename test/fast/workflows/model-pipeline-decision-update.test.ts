@@ -8,9 +8,8 @@ import { GrpcTemporalGateway } from '../../../api/temporal/grpc-temporal-gateway
 import type { TemporalGateway } from '../../../api/temporal/temporal-gateway';
 import { approveUpdate, finalStages, rejectUpdate, statusQuery } from '../../../contracts/model-pipeline-messages';
 import { WindsockError } from '../../../core/windsock-error';
-import type { modelPipeline } from '../../../workflows/model-pipeline';
-import { pipelineInput, pipelineStubs } from './pipeline-stubs';
-import { randomHex, startStubWorker, type StubWorker } from './stub-worker';
+import { pipelineStubs, startPipeline } from './pipeline-stubs';
+import { startStubWorker, type StubWorker } from './stub-worker';
 import { waitUntil } from './wait-until';
 
 let w: StubWorker;
@@ -23,11 +22,9 @@ beforeAll(async () => {
 afterAll(async () => w?.close());
 
 async function awaitingApproval(submittedBy: string) {
-  const model = `bc-${randomHex(6)}`;
-  const input = pipelineInput(w.newId(model), model, { submittedBy });
-  const handle = await w.client.workflow.start<typeof modelPipeline>('modelPipeline', { taskQueue: w.taskQueue, workflowId: input.pipelineId, args: [input] });
+  const { handle, id } = await startPipeline(w, { submittedBy });
   await waitUntil('the pipeline waits for approval', () => handle.query(statusQuery), (s) => s.stage === 'awaiting_approval' || finalStages.has(s.stage));
-  return { handle, id: input.pipelineId };
+  return { handle, id };
 }
 
 async function refusal(call: Promise<unknown>): Promise<WindsockError> {

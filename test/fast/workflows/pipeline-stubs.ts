@@ -6,7 +6,8 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { PipelineInput } from '../../../contracts/model-pipeline-messages';
 import { evaluateGate } from '../../../core/evaluation/metric-gate';
 import type { ReferenceProfile } from '../../../core/monitoring/reference-profile';
-import { randomHex, type StubActivities } from './stub-worker';
+import type { modelPipeline } from '../../../workflows/model-pipeline';
+import { randomHex, type StubActivities, type StubWorker } from './stub-worker';
 
 /** What every stub training produces, as the evaluation scores it. */
 export const candidateMetrics = { accuracy: 0.93, roc_auc: 0.95, f1: 0.9 };
@@ -149,4 +150,12 @@ export function pipelineStubs(): PipelineStubs {
   } satisfies StubActivities;
 
   return { stubs, releaseTraining: (pipelineId) => void released.add(pipelineId), cancelledTraining, champions };
+}
+
+/** Starts modelPipeline for a model of its own (so its version is 1 and it has no champion before it). */
+export async function startPipeline(w: StubWorker, overrides: Partial<PipelineInput> = {}) {
+  const model = `bc-${randomHex(6)}`;
+  const input = pipelineInput(w.newId(model), model, overrides);
+  const handle = await w.client.workflow.start<typeof modelPipeline>('modelPipeline', { taskQueue: w.taskQueue, workflowId: input.pipelineId, args: [input] });
+  return { handle, input, id: input.pipelineId, model };
 }
