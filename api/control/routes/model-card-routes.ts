@@ -14,8 +14,8 @@ export interface ModelCardRouteDeps {
   edge?: EdgeClient;
 }
 
-/** Audit events read for the card's rollout history. */
-const CARD_EVENTS = 1000;
+/** The version's newest audit events the card's rollout history is drawn from. */
+const CARD_EVENTS = 200;
 
 export function modelCardRoutes({ registry, edge }: ModelCardRouteDeps) {
   return new Hono<ApiEnv>().get('/:name/versions/:v/card', validate('param', modelVersionParam), async (c) => {
@@ -24,7 +24,8 @@ export function modelCardRoutes({ registry, edge }: ModelCardRouteDeps) {
     const version = await registry.requireVersion(name, v);
     const [approvals, events, champion, serving] = await Promise.all([
       registry.listApprovals(name, v),
-      registry.listAudit({ modelName: name, limit: CARD_EVENTS }).then((all) => all.filter((e) => e.version === v || e.pipelineId === version.pipelineId)),
+      // The version's newest events, read by SQL, told oldest first.
+      registry.listVersionAudit(name, v, version.pipelineId, CARD_EVENTS).then((newest) => newest.reverse()),
       registry.getAlias(name, CHAMPION).then((alias) => alias?.version ?? null),
       servingOf(edge, name, v),
     ]);
