@@ -1,6 +1,6 @@
 // Principals and roles from WINDSOCK_TOKENS (`name:role[+role]:token,...`), shared by the control API
 // and the edge so that one token list means the same on both.
-export const roles = ['viewer', 'submitter', 'approver', 'admin'] as const;
+export const roles = ['viewer', 'submitter', 'approver', 'maintainer', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
 export interface Principal {
@@ -42,7 +42,10 @@ export function formatPrincipals(principals: Principal[]): string {
   return principals.map((p) => `${p.name}:${p.roles.join('+')}:${p.token}`).join(',');
 }
 
-/** admin may do everything; the other roles grant exactly what they name (viewer: reads). */
+/**
+ * admin may do everything; the other roles grant exactly what they name (viewer: reads; maintainer:
+ * registering and changing model templates and uploading datasets).
+ */
 export function hasRole(principal: Pick<Principal, 'roles'>, role: Role): boolean {
   return principal.roles.includes('admin') || principal.roles.includes(role) || role === 'viewer';
 }
