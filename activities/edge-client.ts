@@ -1,7 +1,7 @@
 // The control plane's client for the serving side's admin routes (the edge on Workers, or Node
 // serving): publish a version, set traffic weights, read metrics. Every call is idempotent.
 import type { ModelSignature } from '../core/serving/model-signature';
-import type { DriftReport } from '../core/monitoring/drift-report';
+import type { DriftPolicyInput, DriftReport } from '../core/monitoring/drift-report';
 import type { VersionSketch } from '../core/monitoring/version-sketch';
 import { WindsockError } from '../core/windsock-error';
 import { changeSigner, type ChangeSigner } from '../contracts/serving-change-signature';
@@ -76,6 +76,11 @@ export class EdgeClient {
   /** Stores the model's pipeline template at the edge, so that edge clients can start its pipelines. */
   async putTemplate(model: string, template: unknown): Promise<void> {
     await this.call('PUT', `/admin/models/${encodeURIComponent(model)}/template`, template as object);
+  }
+
+  /** Sets the model's drift policy at the edge (the template's `drift`), which its drift monitor judges by. */
+  async setDriftPolicy(model: string, policy: DriftPolicyInput): Promise<void> {
+    await this.call('PUT', `/admin/models/${encodeURIComponent(model)}/drift-policy`, policy);
   }
 
   async setTraffic(model: string, weights: Record<string, number>, step?: number): Promise<{ weights: Record<string, number>; step: number }> {

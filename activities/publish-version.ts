@@ -1,5 +1,5 @@
 // Publishes a registered version to the serving side: its model's pipeline template (so edge clients
-// can start pipelines), then the artifact, signature and reference profile. Idempotent.
+// can start pipelines) and its drift policy, then the artifact, signature and reference profile. Idempotent.
 import type { BlobStore } from '../artifacts/blob-store';
 import type { RegistryStore } from '../registry/registry-store';
 import type { EdgeClient } from './edge-client';
@@ -10,7 +10,9 @@ export async function publishVersion(
   versionNumber: number,
 ): Promise<{ published: 'created' | 'unchanged' }> {
   const version = await deps.registry.requireVersion(model, versionNumber);
-  await deps.edge.putTemplate(model, (await deps.registry.requireModel(model)).template);
+  const { template, revision } = await deps.registry.requireModel(model);
+  await deps.edge.putTemplate(model, { ...template, templateRevision: revision });
+  if (template.drift) await deps.edge.setDriftPolicy(model, template.drift);
   return deps.edge.publish({
     model,
     version: versionNumber,

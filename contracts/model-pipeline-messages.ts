@@ -40,6 +40,8 @@ export interface RetrainCause {
 export interface PipelineInput {
   pipelineId: string;
   model: string;
+  /** The revision of the model's template the pipeline was planned from (lineage). */
+  templateRevision?: number;
   datasetUri: string;
   spec: DatasetSpec;
   job: JobSpec;
@@ -82,6 +84,8 @@ export interface ApprovalState {
 export interface PipelineStatus {
   pipelineId: string;
   model: string;
+  /** The template revision the pipeline was planned from. */
+  templateRevision?: number;
   stage: Stage;
   submittedBy: string;
   /** What will judge and ship the version, shown before anyone approves it: the gate and the rollout plan (null: no rollout). */

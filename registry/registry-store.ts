@@ -3,10 +3,11 @@
 import { and, asc, desc, eq, gte, lt, max, or, sql } from 'drizzle-orm';
 import { WindsockError } from '../core/windsock-error';
 import type { PipelineTemplate } from '../core/pipeline/pipeline-template';
-import { aliases, approvals, auditEvents, models, modelVersions, retrainSchedules } from '../drizzle/schema';
+import { canonicalJson } from '../core/canonical-json';
+import { aliases, approvals, auditEvents, models, modelTemplateRevisions, modelVersions, retrainSchedules } from '../drizzle/schema';
 import { appendChainedAudit, verifyStoredAudit, type AuditVerification } from './audit-chain-writer';
 import type { RegistryDb } from './open-registry';
-import type { AuditEvent, AuditPageFilter, Model, ModelVersion, NewVersion, RetrainSchedule, VersionStatus } from './registry-types';
+import type { AuditEvent, AuditPageFilter, Model, ModelVersion, NewVersion, RetrainSchedule, SavedTemplate, VersionStatus } from './registry-types';
 
 export const CHAMPION = 'champion';
 
@@ -23,12 +24,35 @@ export class RegistryStore {
 
   constructor(readonly db: RegistryDb) {}
 
-  /** Creates the model, or updates its template when it exists (used to seed examples). */
-  async upsertModel(name: string, template: PipelineTemplate, description: string, by: string): Promise<void> {
-    await this.db
-      .insert(models)
-      .values({ name, template, description, createdBy: by, createdAt: new Date() })
-      .onConflictDoUpdate({ target: models.name, set: { template, description } });
+  /**
+   * Registers a model (revision 1), or makes its next template revision when the template or the
+   * description differ from the current one; the same again changes nothing. Audited.
+   */
+  async saveTemplate(name: string, template: PipelineTemplate, description: string, by: string): Promise<SavedTemplate> {
+    return this.db.transaction(async (tx) => {
+      const now = new Date();
+      const [current] = await tx.select().from(models).where(eq(models.name, name));
+      if (current && canonicalJson(current.template) === canonicalJson(template) && current.description === description) {
+        return { revision: current.revision, outcome: 'unchanged' as const };
+      }
+      const revision = current ? current.revision + 1 : 1;
+      if (current) await tx.update(models).set({ template, description, revision }).where(eq(models.name, name));
+      else await tx.insert(models).values({ name, template, description, revision, createdBy: by, createdAt: now });
+      await tx.insert(modelTemplateRevisions).values({ modelName: name, revision, template, description, createdBy: by, createdAt: now });
+      await appendChainedAudit(tx, {
+        dedupeKey: `model-template:${name}:${revision}`,
+        actor: by,
+        event: current ? 'model.template_revised' : 'model.registered',
+        modelName: name,
+        details: { revision, ...(current ? { changed: changedFields(current.template, template, current.description, description) } : {}) },
+      });
+      return { revision, outcome: current ? ('revised' as const) : ('created' as const) };
+    });
+  }
+
+  /** A model's template revisions, newest first. */
+  async listTemplateRevisions(name: string) {
+    return this.db.select().from(modelTemplateRevisions).where(eq(modelTemplateRevisions.modelName, name)).orderBy(desc(modelTemplateRevisions.revision));
   }
 
   async getModel(name: string): Promise<Model | undefined> {
@@ -305,4 +329,11 @@ export class RegistryStore {
   async verifyAudit(): Promise<AuditVerification> {
     return verifyStoredAudit(this.db);
   }
+}
+
+/** The top-level template fields (and the description) one revision changes. */
+function changedFields(before: PipelineTemplate, after: PipelineTemplate, beforeDescription: string, afterDescription: string): string[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const changed = keys.filter((key) => canonicalJson(before[key as keyof PipelineTemplate]) !== canonicalJson(after[key as keyof PipelineTemplate]));
+  return beforeDescription === afterDescription ? changed : ['description', ...changed];
 }

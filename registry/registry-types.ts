@@ -12,6 +12,8 @@ export interface NewVersion {
   signature: ModelSignature;
   metrics: Record<string, number | null>;
   confusionMatrix: number[][];
+  /** Precision, recall, F1 and support per class label (null for versions registered before they were kept). */
+  classMetrics?: Record<string, Record<string, number>> | null;
   gate: unknown;
   referenceProfile: unknown;
   lineage: Lineage;
@@ -32,6 +34,8 @@ export interface Model {
   name: string;
   description: string;
   template: PipelineTemplate;
+  /** Which revision `template` is: 1 at registration, one more per change. */
+  revision: number;
   createdBy: string;
   createdAt: Date;
 }
@@ -75,4 +79,10 @@ export interface RetrainSchedule {
   createdAt: Date;
   updatedBy: string;
   updatedAt: Date;
+}
+
+/** What saving a model's template did: registered it, made the next revision, or found it unchanged. */
+export interface SavedTemplate {
+  revision: number;
+  outcome: 'created' | 'revised' | 'unchanged';
 }

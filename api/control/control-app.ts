@@ -12,6 +12,7 @@ import { notFound, onError, requestId } from '../http/error-envelope';
 import { modelCardRoutes } from './routes/model-card-routes';
 import { auditRoutes } from './routes/audit-routes';
 import { modelRoutes } from './routes/model-routes';
+import { modelTemplateRoutes } from './routes/model-template-routes';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import { retrainScheduleRoutes } from './routes/retrain-schedule-routes';
 import { retrainRoutes } from './routes/retrain-routes';
@@ -37,13 +38,17 @@ export interface ControlAppDeps {
 
 export function createControlApp(deps: ControlAppDeps) {
   const templates = {
-    get: async (name: string) => (await deps.registry.getModel(name))?.template,
+    get: async (name: string) => {
+      const model = await deps.registry.getModel(name);
+      return model && { template: model.template, revision: model.revision };
+    },
     names: async () => (await deps.registry.listModels()).map((m) => m.name),
   };
   const apiTokens = deps.apiTokens ?? new ApiTokenStore(deps.registry);
   const v1 = new Hono<ApiEnv>()
     .use(bearerAuth(deps.principals, apiTokenResolver(apiTokens)))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
+    .route('/models', modelTemplateRoutes({ registry: deps.registry }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))
     .route('/models', modelCardRoutes({ registry: deps.registry, edge: deps.edge }))
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))

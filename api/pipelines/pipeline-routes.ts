@@ -2,9 +2,9 @@
 // against TemporalGateway and mounted on the control API (Node) and the edge (Workers).
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { parseDurationSeconds } from '../../core/pipeline/duration';
+import { boundedDuration, parseDurationSeconds } from '../../core/pipeline/duration';
 import { gateSchema } from '../../core/evaluation/metric-gate';
-import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
+import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, overridesOf, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
 import { hasRole } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
 import {
@@ -14,7 +14,6 @@ import {
   statusQuery,
   type PipelineInput,
   type PipelineStatus,
-  type RolloutPlan,
 } from '../../contracts/model-pipeline-messages';
 import {
   abortRolloutSignal,
@@ -31,11 +30,11 @@ import type { TemporalGateway, WorkflowDescription } from '../temporal/temporal-
 import { validate } from '../http/validate';
 import { modelName, pipelineId } from '../../contracts/shared-params';
 import { sha256Hex } from '../http/sha256-hex';
-import { loosenedGate, loosenedRollout, type RolloutRules } from '../../core/governance/policy-override';
-import { canaryPolicySchema } from '../../core/rollout/canary-decision';
+import { loosenedGate, loosenedRollout, rolloutRulesOf } from '../../core/governance/policy-override';
 
 export interface ModelTemplates {
-  get(model: string): Promise<PipelineTemplate | undefined>;
+  /** The model's current template and its revision (absent where serving was given a template without one). */
+  get(model: string): Promise<{ template: PipelineTemplate; revision?: number } | undefined>;
   names(): Promise<string[]>;
 }
 
@@ -53,29 +52,20 @@ export interface PipelineRouteDeps {
   rollout: boolean;
 }
 
-/** A number of seconds or a duration like "30m", "2h", "7d", up to a bound (a timer of 1e300 s is a typo, found at submit, not after training). */
-function boundedDuration(maxSeconds: number) {
-  return z.union([z.number(), z.string().max(32)]).superRefine((value, ctx) => {
-    const seconds = parseDurationSeconds(value);
-    if (seconds === undefined) ctx.addIssue({ code: 'custom', message: 'a positive number of seconds or a duration like "30m", "2h", "7d"' });
-    else if (seconds > maxSeconds) ctx.addIssue({ code: 'custom', message: `at most ${maxSeconds / 86400} days` });
-  });
-}
-
 export const startPipelineBody = z.strictObject({
   model: modelName,
   dataset: z.string().min(1).max(1024),
   /** Overrides of the model's job; changing the command needs the admin role (it runs on the worker host). */
-  job: jobSpecSchema.partial().optional(),
+  job: overridesOf(jobSpecSchema).optional(),
   /** The compute profile to train on (`local`, `runner`, ...); the same as job.provider. */
   compute: jobSpecSchema.shape.provider,
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
   gate: gateSchema.optional(),
-  holdout: holdoutSchema.partial().optional(),
+  holdout: overridesOf(holdoutSchema).optional(),
   approvalTimeout: boundedDuration(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
   reminderBefore: boundedDuration(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
   /** Overrides of the model's rollout plan; false keeps the new version off the edge. */
-  rollout: z.union([z.literal(false), rolloutPlanSchema.partial()]).optional(),
+  rollout: z.union([z.literal(false), overridesOf(rolloutPlanSchema)]).optional(),
 });
 export type StartPipelineBody = z.infer<typeof startPipelineBody>;
 
@@ -124,11 +114,12 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
     .post('/', requireRole('submitter'), validate('json', startPipelineBody), async (c) => {
       const body = c.req.valid('json');
       const principal = c.get('principal');
-      const template = await deps.templates.get(body.model);
-      if (!template) {
+      const current = await deps.templates.get(body.model);
+      if (!current) {
         const known = await deps.templates.names();
         throw new WindsockError('not_found', `unknown model '${body.model}'; known models: ${known.join(', ') || 'none'}`);
       }
+      const { template, revision: templateRevision } = current;
       if (body.job?.command && !hasRole(principal, 'admin')) {
         throw new WindsockError('forbidden', 'overriding job.command runs a process on the worker host and needs the admin role');
       }
@@ -138,7 +129,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       const rollout = deps.rollout && body.rollout !== false ? rolloutPlanSchema.parse({ ...template.rollout, ...body.rollout }) : undefined;
       const loosened = [
         ...(body.gate ? loosenedGate(template.gate, body.gate) : []),
-        ...(rollout && body.rollout ? loosenedRollout(rolloutRules(rolloutPlanSchema.parse(template.rollout)), rolloutRules(rollout)) : []),
+        ...(rollout && body.rollout ? loosenedRollout(rolloutRulesOf(rolloutPlanSchema.parse(template.rollout)), rolloutRulesOf(rollout)) : []),
       ];
       if (loosened.length > 0 && !hasRole(principal, 'admin')) {
         throw new WindsockError('forbidden', `the request loosens the model's policy, which only an admin may do: ${loosened.map((l) => `${l.field} (${l.why})`).join('; ')}`);
@@ -148,6 +139,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       const input: PipelineInput = {
         pipelineId,
         model: body.model,
+        ...(templateRevision !== undefined ? { templateRevision } : {}),
         datasetUri,
         spec: template.datasetSpec,
         job: { ...template.job, ...body.job, ...(body.compute ? { provider: body.compute } : {}) },
@@ -226,9 +218,4 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       await deps.gateway.cancel(id);
       return c.json({ pipelineId: id, accepted: true }, 202);
     });
-}
-
-/** The parts of a rollout plan its safety rests on, the canary policy's defaults applied. */
-function rolloutRules(plan: RolloutPlan): RolloutRules {
-  return { strategy: plan.strategy, steps: plan.steps, bakeSeconds: plan.bakeSeconds, policy: canaryPolicySchema.parse(plan.policy ?? {}) };
 }

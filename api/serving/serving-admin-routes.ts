@@ -7,7 +7,7 @@ import { computeDrift, driftPolicySchema } from '../../core/monitoring/drift-rep
 import { retrainPolicySchema } from '../../core/monitoring/retrain-trigger';
 import { runDriftMonitor, type RetrainRequester } from './drift-monitor';
 import { modelSignatureSchema } from '../../core/serving/model-signature';
-import { pipelineTemplateSchema } from '../../core/pipeline/pipeline-template';
+import { servedTemplateSchema } from '../../core/pipeline/pipeline-template';
 import { referenceProfileSchema } from '../../core/monitoring/reference-profile';
 import { summarizeSketch } from '../../core/monitoring/sketch-summary';
 import { validateWeights } from '../../core/serving/traffic-routing';
@@ -197,7 +197,7 @@ export function servingAdminRoutes(deps: ServingAdminDeps) {
       // What the cron does each period, on demand: drift reports, and retrain requests where due.
       return c.json({ results: await runDriftMonitor(deps.store, Date.now(), { retrain: deps.retrain }) });
     })
-    .put('/models/:name/template', validate('param', modelParam), validate('json', pipelineTemplateSchema), async (c) => {
+    .put('/models/:name/template', validate('param', modelParam), validate('json', servedTemplateSchema), async (c) => {
       const { name } = c.req.valid('param');
       await deps.store.putTemplate(name, c.req.valid('json'));
       return c.json({ model: name, template: 'stored' });

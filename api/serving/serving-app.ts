@@ -5,7 +5,7 @@ import type { InferenceLimits } from '../../core/serving/inference-protocol';
 import type { Principal } from '../../core/auth/principals';
 import { bearerAuth } from '../http/bearer-auth';
 import { limitBody } from '../http/body-limit';
-import { pipelineTemplateSchema } from '../../core/pipeline/pipeline-template';
+import { servedTemplateSchema } from '../../core/pipeline/pipeline-template';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import type { TemporalGateway } from '../temporal/temporal-gateway';
 import { notFound, onError as envelopeError, requestId } from '../http/error-envelope';
@@ -68,7 +68,9 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     const templates = {
       get: async (name: string) => {
         const stored = await options.store.getTemplate(name);
-        return stored === undefined ? undefined : pipelineTemplateSchema.parse(stored);
+        if (stored === undefined) return undefined;
+        const { templateRevision, ...template } = servedTemplateSchema.parse(stored);
+        return { template, revision: templateRevision };
       },
       names: () => options.store.templateNames(),
     };

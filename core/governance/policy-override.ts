@@ -1,7 +1,7 @@
 // A model's gate and rollout policy belong to the model: a pipeline request may tighten them, never
 // loosen them (unless an admin asks). These functions name every field a request's override loosens,
 // comparing it with the model's template field by field.
-import type { CanaryPolicy } from '../rollout/canary-decision';
+import { canaryPolicySchema, type CanaryPolicy } from '../rollout/canary-decision';
 import type { Gate } from '../evaluation/metric-gate';
 
 export interface Loosened {
@@ -44,6 +44,11 @@ export interface RolloutRules {
   steps: number[];
   bakeSeconds: number;
   policy: CanaryPolicy;
+}
+
+/** A rollout plan's rules, its canary policy's defaults filled in. */
+export function rolloutRulesOf(plan: Omit<RolloutRules, 'policy'> & { policy?: unknown }): RolloutRules {
+  return { strategy: plan.strategy, steps: plan.steps, bakeSeconds: plan.bakeSeconds, policy: canaryPolicySchema.parse(plan.policy ?? {}) };
 }
 
 // From the most careful strategy to the least: each analyses less before all traffic moves.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { datasetSpecSchema } from '../data/dataset-spec';
 import { canaryPolicySchema } from '../rollout/canary-decision';
 import { gateSchema } from '../evaluation/metric-gate';
+import { driftPolicySchema } from '../monitoring/drift-report';
 
 /** Hyperparameters are small JSON; a deeper one is a mistake or an attack (storing it overflows the stack). */
 const MAX_PARAMS_DEPTH = 32;
@@ -25,9 +26,16 @@ function jsonDepth(value: unknown, limit = MAX_PARAMS_DEPTH + 1): number {
 /** The longest a version may wait for its approval: 90 days. */
 export const MAX_APPROVAL_TIMEOUT_SECONDS = 90 * 86400;
 
+/** The built-in trainer a template gets when it names no job command: a PyTorch MLP for tabular classification. */
+export const BUILT_IN_TRAINER_COMMAND: readonly string[] = ['python', 'jobs/tabular/train.py'];
+
 export const jobSpecSchema = z.strictObject({
   /** argv of the training process; a leading `python` runs with the worker's configured interpreter. */
-  command: z.array(z.string().min(1)).min(1),
+  command: z
+    .array(z.string().min(1).max(1024))
+    .min(1)
+    .max(64)
+    .default(() => [...BUILT_IN_TRAINER_COMMAND]),
   /**
    * Compute profile that runs it: `local` (a child process on the worker host), `runner` (the job
    * runner at WINDSOCK_RUNNER_URL) or a profile of WINDSOCK_COMPUTE_PROFILES. Left out: the
@@ -84,14 +92,36 @@ export const retrainConfigSchema = z.strictObject({
 
 export const pipelineTemplateSchema = z.strictObject({
   datasetSpec: datasetSpecSchema,
-  job: jobSpecSchema,
+  /** Left out: the built-in tabular trainer with the default deadline. */
+  job: jobSpecSchema.prefault({}),
   params: z.record(z.string(), z.unknown()).refine((params) => jsonDepth(params) <= MAX_PARAMS_DEPTH, `params may nest at most ${MAX_PARAMS_DEPTH} levels`).default({}),
   gate: gateSchema,
   holdout: holdoutSchema.prefault({}),
   approvalTimeoutSeconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).default(7 * 24 * 3600),
   rollout: rolloutPlanSchema.prefault({}),
   retrain: retrainConfigSchema.optional(),
+  /** The model's drift policy, given to serving with each published version; left out: serving's defaults. */
+  drift: driftPolicySchema.optional(),
 });
+
+/**
+ * The same object schema with every field optional and no defaults: the overrides a request makes
+ * of what the template says. (zod's `.partial()` keeps defaults, so an override naming one field
+ * would silently reset the template's other fields to their defaults.)
+ */
+export function overridesOf<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => {
+      let inner = field as z.ZodType;
+      while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
+      return [key, inner.optional()];
+    }),
+  );
+  return z.strictObject(shape) as unknown as z.ZodObject<{ [K in keyof Shape]: z.ZodOptional<Shape[K]> }, z.core.$strict>;
+}
+
+/** A template as the control plane gives it to serving (which starts pipelines too): with its revision. */
+export const servedTemplateSchema = pipelineTemplateSchema.extend({ templateRevision: z.number().int().min(1).optional() });
 
 /** The gate a retraining challenger faces: the model's gate, its primary metric also measured against the champion. */
 export function retrainGate(gate: z.infer<typeof gateSchema>, minImprovement: number): z.infer<typeof gateSchema> {

@@ -1,7 +1,10 @@
 export { models } from './models';
+export { modelTemplateRevisions } from './model-template-revisions';
 export { modelVersions } from './model-versions';
 export { aliases } from './aliases';
 export { approvals } from './approvals';
 export { auditEvents } from './audit-events';
 export { retrainSchedules } from './retrain-schedules';
 export { apiTokens } from './api-tokens';
+export { datasets } from './datasets';
+export { datasetVersions } from './dataset-versions';

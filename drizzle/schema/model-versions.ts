@@ -8,6 +8,8 @@ export type VersionStatus = (typeof versionStatuses)[number];
 /** Where a version came from: data, code, parameters, compute and the workflow that made it. */
 export interface Lineage {
   datasetUri: string;
+  /** The revision of the model's template the pipeline ran (absent for versions made before revisions). */
+  templateRevision?: number;
   /** For retraining: the location the fresh dataset file was picked from, and what started it. */
   datasetLocation?: string;
   retrainSource?: string;
@@ -42,6 +44,8 @@ export const modelVersions = sqliteTable(
     signature: text('signature', { mode: 'json' }).$type<ModelSignature>().notNull(),
     metrics: text('metrics', { mode: 'json' }).$type<Record<string, number | null>>().notNull(),
     confusionMatrix: text('confusion_matrix', { mode: 'json' }).$type<number[][]>().notNull(),
+    /** Precision, recall, F1 and support of each class on the holdout, by class label (absent before multi-class metrics). */
+    classMetrics: text('class_metrics', { mode: 'json' }).$type<Record<string, Record<string, number>>>(),
     gate: text('gate', { mode: 'json' }).notNull(),
     referenceProfile: text('reference_profile', { mode: 'json' }).notNull(),
     lineage: text('lineage', { mode: 'json' }).$type<Lineage>().notNull(),

@@ -53,7 +53,7 @@ beforeAll(async () => {
     pipelines: { gateway: new FetchTemporalGateway({ baseUrl: inject('temporalHttpAddress'), namespace: 'default' }), taskQueue: h.taskQueue, datasets: new UriDatasetResolver([]) },
   });
   const template = (await h.registry.getModel('breast-cancer'))!.template;
-  await h.registry.upsertModel(MODEL, pipelineTemplateSchema.parse({ ...template, retrain: { dataset: freshData } }), 'drift test', 'test');
+  await h.registry.saveTemplate(MODEL, pipelineTemplateSchema.parse({ ...template, retrain: { dataset: freshData } }), 'drift test', 'test');
 });
 afterAll(async () => {
   await serving?.close();

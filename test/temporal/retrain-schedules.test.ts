@@ -51,9 +51,9 @@ beforeAll(async () => {
   copyFileSync(path.join(projectRoot, exampleDataset), path.join(freshData, 'batch-0001.csv'));
   // A fast retrain (two epochs, no gate thresholds) that reaches approval and waits there.
   const template = pipelineTemplateSchema.parse({ ...baseTemplate, params: { epochs: 2, lr: 0.001, hidden: 4, seed: 42 }, gate: {}, retrain: { dataset: freshData } });
-  await h.registry.upsertModel(MODEL, template, 'schedules test', 'test');
+  await h.registry.saveTemplate(MODEL, template, 'schedules test', 'test');
   const { retrain: _none, ...withoutRetrain } = baseTemplate;
-  await h.registry.upsertModel('no-retrain', pipelineTemplateSchema.parse(withoutRetrain), 'no retrain settings', 'test');
+  await h.registry.saveTemplate('no-retrain', pipelineTemplateSchema.parse(withoutRetrain), 'no retrain settings', 'test');
 });
 afterAll(async () => {
   await h?.close();

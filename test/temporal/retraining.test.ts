@@ -32,7 +32,7 @@ let baseTemplate: PipelineTemplate;
 /** Points the model's retraining at the fresh-data directory, with these hyperparameters. */
 async function setTemplate(params: Record<string, unknown>, model = MODEL, retrain: Record<string, unknown> = {}): Promise<void> {
   const template = pipelineTemplateSchema.parse({ ...baseTemplate, params, rollout: fastRollout, retrain: { dataset: freshData, ...retrain } });
-  await h.registry.upsertModel(model, template, 'retraining test', 'test');
+  await h.registry.saveTemplate(model, template, 'retraining test', 'test');
 }
 
 const weak = { epochs: 2, lr: 0.001, hidden: 4, seed: 42 };
@@ -90,7 +90,7 @@ afterAll(async () => {
 describe('retraining', () => {
   it('refuses a manual retrain for a model without retrain settings, starting nothing', async () => {
     const { retrain: _none, ...withoutRetrain } = baseTemplate;
-    await h.registry.upsertModel(MODEL, pipelineTemplateSchema.parse(withoutRetrain), 'retraining test', 'test');
+    await h.registry.saveTemplate(MODEL, pipelineTemplateSchema.parse(withoutRetrain), 'retraining test', 'test');
     const res = await h.request('POST', `/v1/models/${MODEL}/retrain`, { as: 'root', body: {} });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/no retrain settings/);

@@ -39,6 +39,7 @@ export function modelRoutes({ registry, blobs, edge, gateway }: ModelRouteDeps) 
         models: models.map((m) => ({
           name: m.name,
           description: m.description,
+          revision: m.revision,
           latestVersion: m.latestVersion,
           champion: m.champion,
           createdAt: m.createdAt,

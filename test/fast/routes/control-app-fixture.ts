@@ -37,7 +37,7 @@ export async function openControlFixture(name: string) {
   const registry = new RegistryStore(db);
   await seedExampleModels(registry);
   const { retrain: _retrain, ...template } = (await registry.requireModel('breast-cancer')).template;
-  await registry.upsertModel(modelWithoutRetrain, template, 'a model that is only trained by hand', 'test');
+  await registry.saveTemplate(modelWithoutRetrain, template, 'a model that is only trained by hand', 'test');
 
   // The production default: the shipped examples and $WINDSOCK_HOME/datasets.
   const datasetRoots = defaultDatasetRoots(projectRoot, home);
