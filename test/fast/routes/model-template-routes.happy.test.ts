@@ -70,4 +70,17 @@ describe('model templates', () => {
     const [start] = f.gateway.commands;
     expect(start).toMatchObject({ kind: 'start', options: { workflowType: 'modelPipeline', args: [{ templateRevision: 2, params: { epochs: 40 } }] } });
   });
+
+  it("override only the fields a request names, keeping the template's others", async () => {
+    const res = await f.request('POST', '/v1/pipelines', {
+      as: 'alice',
+      body: { model: 'breast-cancer', dataset: 'examples/breast-cancer/data/breast-cancer.csv', job: { gpus: 0 }, holdout: { seed: 7 }, rollout: { bakeSeconds: 120 } },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const [start] = f.gateway.commands;
+    // The example's template: a 900 s deadline, a 0.2 holdout, canary steps 10-25-50-100.
+    expect(start).toMatchObject({
+      options: { args: [{ job: { deadlineSeconds: 900, gpus: 0 }, holdout: { fraction: 0.2, seed: 7 }, rollout: { strategy: 'canary', steps: [10, 25, 50, 100], bakeSeconds: 120 } }] },
+    });
+  });
 });
