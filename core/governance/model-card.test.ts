@@ -51,3 +51,30 @@ describe('model card', () => {
     expect(text).toContain('$0.0123');
   });
 });
+
+describe('model card of a multi-class version', () => {
+  const multi: ModelCardInput = {
+    ...input,
+    version: {
+      ...input.version,
+      classMetrics: { setosa: { precision: 1, recall: 0.9, f1: 0.947368, support: 10 }, 'odd|label': { precision: 0.5, recall: 1, f1: 0.666667, support: 2 } },
+      lineage: { ...input.version.lineage, datasetUri: 'dataset://flowers/3', templateRevision: 4 },
+    },
+  };
+
+  it('keeps the per-class metrics and the template revision', () => {
+    const card = buildModelCard(multi);
+    expect(card.evaluation.classMetrics).toEqual(multi.version.classMetrics);
+    expect(card.training.templateRevision).toBe(4);
+    expect(buildModelCard(input).evaluation.classMetrics).toBeNull();
+  });
+
+  it('renders a row per class and names the template revision', () => {
+    const text = renderModelCardMarkdown(buildModelCard(multi));
+    expect(text).toContain('| class | precision | recall | f1 | support |');
+    expect(text).toContain('| setosa | 1 | 0.9000 | 0.9474 | 10 |');
+    expect(text).toContain('| odd\\|label | 0.5000 | 1 | 0.6667 | 2 |');
+    expect(text).toContain('- Template revision 4');
+    expect(renderModelCardMarkdown(buildModelCard(input))).not.toContain('Per class:');
+  });
+});

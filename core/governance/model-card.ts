@@ -17,9 +17,12 @@ export interface ModelCardInput {
     signature: { inputs: Array<{ name: string; datatype: string; shape: readonly number[] }>; outputs: Array<{ name: string; datatype: string; shape: readonly number[] }> };
     metrics: Record<string, number | null>;
     confusionMatrix: number[][];
+    /** Per class label: precision, recall, F1, support (absent on versions from before they were kept). */
+    classMetrics?: Record<string, Record<string, number>> | null;
     gate: unknown;
     lineage: {
       datasetUri: string;
+      templateRevision?: number;
       datasetSha256: string;
       datasetLocation?: string;
       retrainSource?: string;
@@ -47,9 +50,9 @@ export interface ModelCard {
   purpose: string;
   status: { status: string; reason: string | null; champion: boolean };
   data: { uri: string; sha256: string; location?: string; rows?: number; classCounts?: unknown; features: string[]; retrainSource?: string };
-  training: { params: Record<string, unknown>; codeVersion: string; compute: { provider: string; jobId: string; seconds?: number; gpuSeconds?: number; costUsd?: number }; createdBy: string; createdAt: string; pipelineId: string };
+  training: { templateRevision?: number; params: Record<string, unknown>; codeVersion: string; compute: { provider: string; jobId: string; seconds?: number; gpuSeconds?: number; costUsd?: number }; createdBy: string; createdAt: string; pipelineId: string };
   artifact: { uri: string; sha256: string; inputs: string[]; outputs: string[] };
-  evaluation: { metrics: Record<string, number | null>; confusionMatrix: number[][]; gate: unknown };
+  evaluation: { metrics: Record<string, number | null>; classMetrics: Record<string, Record<string, number>> | null; confusionMatrix: number[][]; gate: unknown };
   approvals: Array<{ principal: string; decision: string; comment: string; at: string }>;
   rollout: Array<{ at: string; event: string; actor: string; details: unknown }>;
   serving: ModelCardInput['serving'] | null;
@@ -76,6 +79,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       ...(lineage.retrainSource ? { retrainSource: lineage.retrainSource } : {}),
     },
     training: {
+      ...(lineage.templateRevision !== undefined ? { templateRevision: lineage.templateRevision } : {}),
       params: lineage.params,
       codeVersion: lineage.codeVersion,
       compute: {
@@ -90,7 +94,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       pipelineId: v.pipelineId,
     },
     artifact: { uri: v.artifactUri, sha256: v.artifactSha256, inputs: v.signature.inputs.map(tensor), outputs: v.signature.outputs.map(tensor) },
-    evaluation: { metrics: v.metrics, confusionMatrix: v.confusionMatrix, gate: v.gate },
+    evaluation: { metrics: v.metrics, classMetrics: v.classMetrics ?? null, confusionMatrix: v.confusionMatrix, gate: v.gate },
     approvals: input.approvals.map((a) => ({ principal: a.principal, decision: a.decision, comment: a.comment, at: a.decidedAt.toISOString() })),
     rollout: input.events.filter((e) => e.event.startsWith('rollout.') || e.event === 'model.rolled_back' || e.event.startsWith('champion.')).map((e) => ({ at: e.at.toISOString(), event: e.event, actor: e.actor, details: e.details })),
     serving: input.serving ?? null,
@@ -117,6 +121,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     '## Training',
     '',
+    ...(card.training.templateRevision !== undefined ? [`- Template revision ${card.training.templateRevision}`] : []),
     `- Code version \`${card.training.codeVersion}\`, pipeline \`${card.training.pipelineId}\`, submitted by ${card.training.createdBy} on ${card.training.createdAt}`,
     `- Compute: ${card.training.compute.provider} job \`${card.training.compute.jobId}\`${card.training.compute.seconds !== undefined ? `, ${number(card.training.compute.seconds)} s` : ''}${card.training.compute.costUsd !== undefined ? `, $${card.training.compute.costUsd.toFixed(4)}` : ''}`,
     `- Parameters: \`${JSON.stringify(card.training.params)}\``,
@@ -126,6 +131,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '| metric | value |',
     '|---|---|',
     ...Object.entries(card.evaluation.metrics).map(([name, value]) => `| ${cell(name)} | ${number(value)} |`),
+    ...classMetricLines(card.evaluation.classMetrics, cell, number),
     '',
     'Confusion matrix (rows: true class, columns: predicted):',
     '',
@@ -149,4 +155,23 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The per-class table: one row per class label, the metrics as columns. */
+function classMetricLines(
+  classMetrics: ModelCard['evaluation']['classMetrics'],
+  cell: (value: unknown) => string,
+  number: (value: number | null | undefined) => string,
+): string[] {
+  const rows = Object.entries(classMetrics ?? {});
+  if (rows.length === 0) return [];
+  const columns = [...new Set(rows.flatMap(([, metrics]) => Object.keys(metrics)))];
+  return [
+    '',
+    'Per class:',
+    '',
+    `| class | ${columns.map(cell).join(' | ')} |`,
+    `|---|${columns.map(() => '---|').join('')}`,
+    ...rows.map(([label, metrics]) => `| ${cell(label)} | ${columns.map((c) => number(metrics[c])).join(' | ')} |`),
+  ];
 }
