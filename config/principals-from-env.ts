@@ -9,6 +9,7 @@ import type { WindsockEnv } from './windsock-env';
 const generatedRoles: Array<[string, Principal['roles']]> = [
   ['alice', ['submitter', 'viewer']],
   ['bob', ['approver', 'viewer']],
+  ['erin', ['maintainer', 'viewer']],
   ['admin', ['admin']],
 ];
 
@@ -19,13 +20,19 @@ export function tokensFile(env: Pick<WindsockEnv, 'home'>): string {
 export function principalsFromEnv(env: Pick<WindsockEnv, 'home' | 'WINDSOCK_TOKENS'>): { principals: Principal[]; generated: boolean } {
   if (env.WINDSOCK_TOKENS) return { principals: parsePrincipals(env.WINDSOCK_TOKENS), generated: false };
   const file = tokensFile(env);
-  if (existsSync(file)) {
-    // It holds the admin's token: only its owner may read it, whoever (or whichever umask) made it.
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-    return { principals: parsePrincipals(readFileSync(file, 'utf8').trim()), generated: true };
+  const kept = existsSync(file) ? readKept(file) : [];
+  // A file from an older Windsock lacks the roles added since: those principals are added to it.
+  const missing = generatedRoles.filter(([name]) => !kept.some((p) => p.name === name));
+  const principals = [...kept, ...missing.map(([name, roles]) => ({ name, roles, token: randomBytes(24).toString('base64url') }))];
+  if (missing.length > 0) {
+    mkdirSync(env.home, { recursive: true });
+    writeFileSync(file, formatPrincipals(principals) + '\n', { mode: 0o600 });
   }
-  const principals = generatedRoles.map(([name, roles]) => ({ name, roles, token: randomBytes(24).toString('base64url') }));
-  mkdirSync(env.home, { recursive: true });
-  writeFileSync(file, formatPrincipals(principals) + '\n', { mode: 0o600 });
   return { principals, generated: true };
+}
+
+function readKept(file: string): Principal[] {
+  // It holds the admin's token: only its owner may read it, whoever (or whichever umask) made it.
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return parsePrincipals(readFileSync(file, 'utf8').trim());
 }
