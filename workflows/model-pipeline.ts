@@ -46,6 +46,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
   const status: PipelineStatus = {
     pipelineId: input.pipelineId,
     model: input.model,
+    ...(input.templateRevision !== undefined ? { templateRevision: input.templateRevision } : {}),
     stage: 'validating',
     submittedBy: input.submittedBy,
     plan: { gate: input.gate, rollout: input.rollout ?? null, ...(input.loosened?.length ? { loosened: input.loosened } : {}) },
@@ -174,10 +175,12 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       signature: evaluation.signature,
       metrics: evaluation.metrics,
       confusionMatrix: evaluation.confusionMatrix,
+      classMetrics: evaluation.classMetrics,
       gate: { spec: input.gate, result: evaluation.gate, champion: evaluation.champion ?? null },
       referenceProfile: evaluation.referenceProfile,
       lineage: {
         datasetUri: input.datasetUri,
+        ...(input.templateRevision !== undefined ? { templateRevision: input.templateRevision } : {}),
         ...(input.retrain?.datasetLocation ? { datasetLocation: input.retrain.datasetLocation, retrainSource: input.retrain.source } : {}),
         datasetSha256: dataset.sha256,
         trainSplitUri: dataset.trainUri,

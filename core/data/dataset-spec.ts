@@ -22,13 +22,33 @@ export const columnSchema = z.discriminatedUnion('type', [numericColumnSchema, c
 export const datasetSpecSchema = z.object({
   /** Feature columns, in the order the model's input tensor takes them. */
   features: z.array(columnSchema).min(1),
-  target: z.object({
-    name: z.string().min(1),
-    /** Class labels as they appear in the CSV; index i is the model's output class i. */
-    classes: z.array(z.string()).min(2),
-    /** The class counted as positive for precision, recall, F1 and ROC AUC. */
-    positiveClass: z.string(),
-  }),
+  target: z
+    .object({
+      name: z.string().min(1),
+      /** Class labels as they appear in the CSV; index i is the model's output class i. */
+      classes: z.array(z.string()).min(2),
+      /**
+       * The class scored alone for the `precision`, `recall`, `f1` and `roc_auc` metrics. Left out:
+       * classes[1] for a binary target (sklearn's pos_label=1); with more classes, no positive-class
+       * metrics, only the macro, weighted and per-class ones.
+       */
+      positiveClass: z.string().optional(),
+    })
+    .superRefine((target, ctx) => {
+      // Per-class metrics are keyed by class name, and a CSV label must map to one output.
+      const seen = new Set<string>();
+      for (const c of target.classes) {
+        if (seen.has(c)) ctx.addIssue({ code: 'custom', path: ['classes'], message: `class "${c}" is listed twice` });
+        seen.add(c);
+      }
+      if (target.positiveClass !== undefined && !seen.has(target.positiveClass)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['positiveClass'],
+          message: `positiveClass "${target.positiveClass}" is not one of the classes (${target.classes.join(', ')})`,
+        });
+      }
+    }),
   checks: z
     .object({
       /** Fail when any class holds less than this share of the rows. */
@@ -42,3 +62,12 @@ export const datasetSpecSchema = z.object({
 
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 export type ColumnSpec = z.infer<typeof columnSchema>;
+
+/**
+ * Index of the class the spec names as positive; undefined when it names none (the evaluation then
+ * picks class 1 of a binary target; see scoredPositiveClass in core/evaluation).
+ */
+export function positiveClassIndex(spec: Pick<DatasetSpec, 'target'>): number | undefined {
+  const { classes, positiveClass } = spec.target;
+  return positiveClass === undefined ? undefined : classes.indexOf(positiveClass);
+}

@@ -113,6 +113,11 @@ describe('evaluateGate', () => {
     expect(evaluateGate(gate, {}).checks[0]!.message).toBe(
       "roc_auc is missing from the candidate's metrics; it must be >= 0.5",
     );
+    // An AUC undefined on this holdout (a class absent) holds null: the message says so, not "missing".
+    expect(evaluateGate(gate, { roc_auc: null }, { roc_auc: 0.75 }).checks.map((c) => c.message)).toEqual([
+      "roc_auc has no value (null) in the candidate's metrics; it must be >= 0.5",
+      "roc_auc has no value (null) in the candidate's metrics; it must be >= 0.875 (baseline 0.75 + 0.125)",
+    ]);
   });
 
   it('fails baseline checks when a given baseline lacks the metric', () => {

@@ -53,6 +53,13 @@ function valueOf(metrics: MetricValues, metric: string): number | null {
   return typeof value === 'number' && !Number.isNaN(value) ? value : null;
 }
 
+/** Why a candidate has no value: a name it lacks (often a typo) reads differently from a null it holds. */
+function missingCandidate(metrics: MetricValues, metric: string): string {
+  return Object.hasOwn(metrics, metric)
+    ? `${metric} has no value (${String(metrics[metric])}) in the candidate's metrics`
+    : `${metric} is missing from the candidate's metrics`;
+}
+
 function checkMetric(
   metric: string,
   rule: MetricThreshold,
@@ -80,7 +87,7 @@ function checkMetric(
       required,
       message:
         candidate === null
-          ? `${metric} is missing from the candidate's metrics; it must be ${op} ${required}`
+          ? `${missingCandidate(candidateMetrics, metric)}; it must be ${op} ${required}`
           : `${metric} = ${candidate} ${passed ? 'meets' : 'fails'} threshold ${op} ${required}`,
     });
   }
@@ -146,7 +153,7 @@ function checkMetric(
       required,
       message:
         candidate === null
-          ? `${metric} is missing from the candidate's metrics; it must be ${op} ${required} (${basis})`
+          ? `${missingCandidate(candidateMetrics, metric)}; it must be ${op} ${required} (${basis})`
           : `${metric} = ${candidate} ${passed ? 'meets' : 'fails'} ${kind}: needs ${op} ${required} (${basis})`,
     });
   }

@@ -111,6 +111,10 @@ export function pipelineStubs(): PipelineStubs {
       return {
         metrics: candidateMetrics,
         confusionMatrix: [[68, 4], [3, 38]],
+        classMetrics: {
+          benign: { precision: 68 / 71, recall: 68 / 72, f1: 136 / 143, support: 72 },
+          malignant: { precision: 38 / 42, recall: 38 / 41, f1: 76 / 83, support: 41 },
+        },
         signature: {
           inputs: [{ name: 'features', datatype: 'FP32' as const, shape: [-1, 1] }],
           outputs: [{ name: 'probabilities', datatype: 'FP32' as const, shape: [-1, 2] }],
