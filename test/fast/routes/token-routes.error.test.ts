@@ -27,7 +27,7 @@ describe('POST /v1/tokens', () => {
     ['no roles', { name: 'ci-bot' }, /^body\.roles: .*expected array, received undefined/],
     ['no role in the list', { ...valid, roles: [] }, /^body\.roles: at least one role$/],
     ['a role as a string', { ...valid, roles: 'admin' }, /^body\.roles: .*expected array, received string/],
-    ['an unknown role', { ...valid, roles: ['viewer', 'owner'] }, /^body\.roles\.1: one of viewer, submitter, approver, admin$/],
+    ['an unknown role', { ...valid, roles: ['viewer', 'owner'] }, /^body\.roles\.1: one of viewer, submitter, approver, maintainer, admin$/],
     ['a role twice', { ...valid, roles: ['viewer', 'viewer'] }, /^body\.roles: names a role twice$/],
     ['a lifetime of more than a year', { ...valid, expiresIn: '366d' }, /^body\.expiresIn: at most 365 days$/],
     ['a lifetime of more than a year in seconds', { ...valid, expiresIn: 365 * 86400 + 1 }, /^body\.expiresIn: at most 365 days$/],
