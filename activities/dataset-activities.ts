@@ -1,12 +1,11 @@
 // Lifecycle step 1: validate the dataset against its spec, fingerprint it, and split off the holdout.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parseCsv, toCsv } from '../core/data/csv';
 import type { DatasetSpec } from '../core/data/dataset-spec';
 import { splitHoldout } from '../core/data/dataset-split';
 import { toFeatureMatrix, validateDataset as checkDataset } from '../core/data/dataset-validation';
-import type { DatasetRoots } from '../artifacts/dataset-roots';
+import { readDataset } from '../artifacts/dataset-reader';
+import type { DatasetSources } from '../artifacts/dataset-sources';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 
@@ -29,20 +28,18 @@ export interface ValidatedDataset {
   classCounts: Record<string, number>;
 }
 
-/** The dataset's bytes, once its real path is known to lie under a dataset root. */
-export async function readDatasetBytes(uri: string, roots: DatasetRoots): Promise<Buffer> {
-  const file = fileURLToPath(await roots.resolve(uri, { code: 'dataset_invalid' }));
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new WindsockError('dataset_invalid', `cannot read dataset ${uri}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+/**
+ * The dataset's bytes: a file once its real path is known to lie under a dataset root, an s3:// object,
+ * an https:// URL on an allow-listed host, or a pinned dataset://name/v (artifacts/dataset-reader.ts).
+ */
+export function readDatasetBytes(uri: string, sources: DatasetSources): Promise<Buffer> {
+  return readDataset(uri, sources);
 }
 
 export function datasetActivities(deps: ActivityDeps) {
   return {
     async validateDataset(input: ValidateDatasetInput): Promise<ValidatedDataset> {
-      const bytes = await readDatasetBytes(input.datasetUri, deps.datasetRoots);
+      const bytes = await readDatasetBytes(input.datasetUri, deps);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       let table;
       try {

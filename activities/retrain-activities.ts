@@ -2,7 +2,7 @@
 // newest file under its retrain dataset location and a gate that asks the challenger to beat the
 // champion; and a retrain request into retrain:<model> (what a schedule's tick does).
 import { Context } from '@temporalio/activity';
-import { newestDataset } from '../artifacts/fresh-dataset';
+import { freshDataset } from '../artifacts/fresh-dataset';
 import { retrainGate, rolloutPlanSchema } from '../core/pipeline/pipeline-template';
 import { WindsockError } from '../core/windsock-error';
 import type { PipelineInput } from '../contracts/model-pipeline-messages';
@@ -35,11 +35,11 @@ export function retrainActivities(deps: ActivityDeps) {
       if (!template.retrain) {
         throw new WindsockError('bad_request', `model '${input.model}' has no retrain settings: set retrain.dataset in its template to the location fresh data lands in`);
       }
-      const location = await deps.datasetRoots.resolve(template.retrain.dataset, { kind: 'file_or_directory' });
-      const datasetUri = await newestDataset(location);
+      const datasetUri = await freshDataset(template.retrain.dataset, deps);
       return {
         pipelineId: input.pipelineId,
         model: input.model,
+        templateRevision: model.revision,
         datasetUri,
         spec: template.datasetSpec,
         job: template.job,

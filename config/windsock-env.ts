@@ -2,6 +2,7 @@
 // each one is a variable away from its scaled counterpart (Temporal cluster/Cloud, Turso/sqld, ...).
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDatasetHosts } from '../artifacts/dataset-sources';
 import { defaultDatasetRoots, parseDatasetRoots } from '../artifacts/dataset-roots';
 import { projectRoot } from './project-root';
 
@@ -21,6 +22,27 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_JOB_ENV_ALLOW: z.string().optional(),
   /** Directories datasets may be read from, comma-separated (relative ones to the project); default examples/ and $WINDSOCK_HOME/datasets. */
   WINDSOCK_DATASET_ROOTS: z.string().optional(),
+  /** Hosts https:// datasets may come from, comma-separated; none by default (https datasets are refused). */
+  WINDSOCK_DATASET_HOSTS: z.string().default(''),
+  /** The largest dataset read from object storage or https, in bytes (512 MiB). */
+  WINDSOCK_DATASET_MAX_BYTES: z.coerce.number().int().min(1).default(512 * 1024 * 1024),
+  /** The largest CSV PUT /v1/datasets/:name takes (413 past it). */
+  WINDSOCK_DATASET_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(256 * 1024 * 1024),
+  /** Artifacts in object storage, `s3://bucket/prefix`; unset: the local directory (WINDSOCK_ARTIFACTS_DIR). */
+  WINDSOCK_ARTIFACTS_URL: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'an s3://bucket/prefix URI (bucket: 3-63 lowercase letters, digits, dots, hyphens)')
+    .optional(),
+  /** An S3-compatible endpoint (R2, MinIO, versitygw), addressed path-style; unset: AWS S3. */
+  WINDSOCK_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'an http(s):// URL, e.g. http://127.0.0.1:7070' })
+    .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'no user:password@ in the URL: the credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY')
+    .optional(),
+  WINDSOCK_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Object-storage credentials (artifacts and s3:// datasets), the standard AWS variables; never passed to jobs. */
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
   WINDSOCK_NOTIFY_WEBHOOK: z.url().optional(),
   /** Signs every webhook (HMAC-SHA256); required when WINDSOCK_NOTIFY_WEBHOOK is set. */
   WINDSOCK_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters, e.g. `openssl rand -hex 32`').optional(),
@@ -52,6 +74,13 @@ export const windsockEnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.stringbool().default(false),
+}).superRefine((env, ctx) => {
+  // Checked here so that a half-configured object store fails at start, naming what is missing.
+  if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) ctx.addIssue({ code: 'custom', path: ['AWS_SECRET_ACCESS_KEY'], message: 'required when AWS_ACCESS_KEY_ID is set' });
+  if (env.AWS_SECRET_ACCESS_KEY && !env.AWS_ACCESS_KEY_ID) ctx.addIssue({ code: 'custom', path: ['AWS_ACCESS_KEY_ID'], message: 'required when AWS_SECRET_ACCESS_KEY is set' });
+  if (env.WINDSOCK_ARTIFACTS_URL && !env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['AWS_ACCESS_KEY_ID'], message: 'WINDSOCK_ARTIFACTS_URL needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' });
+  }
 });
 
 export type WindsockEnv = z.infer<typeof windsockEnvSchema> & {
@@ -60,6 +89,10 @@ export type WindsockEnv = z.infer<typeof windsockEnvSchema> & {
   registryUrl: string;
   artifactsDir: string;
   datasetRoots: string[];
+  /** WINDSOCK_DATASET_HOSTS as lowercase host names. */
+  datasetHosts: string[];
+  /** Where object-storage blobs are downloaded for onnxruntime and jobs. */
+  blobCacheDir: string;
 };
 
 export class ConfigError extends Error {}
@@ -77,5 +110,7 @@ export function loadWindsockEnv(env: NodeJS.ProcessEnv = process.env): WindsockE
     registryUrl: parsed.data.WINDSOCK_REGISTRY_URL ?? `file:${path.join(home, 'registry.db')}`,
     artifactsDir: path.resolve(parsed.data.WINDSOCK_ARTIFACTS_DIR ?? path.join(home, 'artifacts')),
     datasetRoots: parsed.data.WINDSOCK_DATASET_ROOTS ? parseDatasetRoots(parsed.data.WINDSOCK_DATASET_ROOTS, projectRoot) : defaultDatasetRoots(projectRoot, home),
+    datasetHosts: parseDatasetHosts(parsed.data.WINDSOCK_DATASET_HOSTS),
+    blobCacheDir: path.join(home, 'cache', 'blobs'),
   };
 }

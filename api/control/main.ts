@@ -2,15 +2,16 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { EdgeClient } from '../../activities/edge-client';
-import { LocalBlobStore } from '../../artifacts/local-blob-store';
+import { objectStoreFromEnv, openBlobStore } from '../../artifacts/open-blob-store';
 import { principalsFromEnv } from '../../config/principals-from-env';
 import { temporalConnectionOptions } from '../../config/temporal-connection';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { openRegistry } from '../../registry/open-registry';
 import { RegistryStore } from '../../registry/registry-store';
+import { DatasetStore } from '../../registry/dataset-store';
 import { projectRoot } from '../../config/project-root';
 import { createControlApp } from './control-app';
-import { FileDatasetResolver } from './file-dataset-resolver';
+import { DatasetReferenceResolver } from './dataset-reference-resolver';
 import { DatasetRoots } from '../../artifacts/dataset-roots';
 import { GrpcRetrainScheduleGateway } from './grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from '../temporal/grpc-temporal-gateway';
@@ -23,6 +24,8 @@ const connection = await Connection.connect(temporalConnectionOptions(env));
 const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 
 const registry = new RegistryStore(db);
+const datasetStore = new DatasetStore(registry);
+const objectStore = objectStoreFromEnv(env);
 const schedules = new GrpcRetrainScheduleGateway(client);
 const reconciled = await reconcileSchedules({ registry, schedules, taskQueue: env.WINDSOCK_TASK_QUEUE });
 if (reconciled.created.length) console.log(`[api] recreated retraining schedules missing from Temporal: ${reconciled.created.join(', ')}`);
@@ -32,7 +35,7 @@ const app = createControlApp({
   gateway: new GrpcTemporalGateway(client),
   schedules,
   registry,
-  blobs: new LocalBlobStore(env.artifactsDir),
+  blobs: openBlobStore(env, objectStore),
   edge: env.WINDSOCK_EDGE_URL
     ? new EdgeClient({
         baseUrl: env.WINDSOCK_EDGE_URL,
@@ -40,7 +43,14 @@ const app = createControlApp({
         signingKey: env.WINDSOCK_CHANGE_SIGNING_KEY,
       })
     : undefined,
-  datasets: new FileDatasetResolver(new DatasetRoots(env.datasetRoots, projectRoot)),
+  datasets: new DatasetReferenceResolver(new DatasetRoots(env.datasetRoots, projectRoot), {
+    objectStore,
+    datasetHosts: env.datasetHosts,
+    datasetMaxBytes: env.WINDSOCK_DATASET_MAX_BYTES,
+    datasetCatalog: datasetStore,
+  }),
+  datasetStore,
+  datasetUploadMaxBytes: env.WINDSOCK_DATASET_UPLOAD_MAX_BYTES,
   principals,
   taskQueue: env.WINDSOCK_TASK_QUEUE,
 });

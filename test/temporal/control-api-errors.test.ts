@@ -31,7 +31,7 @@ describe('control API errors', () => {
     ['a wrong type', { body: { ...valid, params: ['epochs'] } }, 400, /body\.params/],
     ['a missing model', { body: { dataset: exampleDataset } }, 400, /body\.model/],
     ['a dataset that does not exist', { body: { ...valid, dataset: 'examples/nope.csv' } }, 400, /^dataset 'examples\/nope.csv' was not found under the dataset roots$/],
-    ['a dataset on an unsupported store', { body: { ...valid, dataset: 's3://bucket/data.csv' } }, 400, /reads datasets from its dataset roots only/],
+    ['a dataset in object storage without credentials', { body: { ...valid, dataset: 's3://bucket/data.csv' } }, 400, /has no object-store credentials: set AWS_ACCESS_KEY_ID/],
     ['a host file as the dataset', { body: { ...valid, dataset: '/etc/passwd' } }, 400, /^dataset '\/etc\/passwd' is outside the dataset roots: examples\/, test\/fixtures\/, /],
     ['a dataset path that climbs out', { body: { ...valid, dataset: '../../etc/passwd' } }, 400, /is outside the dataset roots/],
     ['a file:// URI outside the roots', { body: { ...valid, dataset: 'file:///etc/shadow' } }, 400, /is outside the dataset roots/],

@@ -11,7 +11,7 @@ import type { ActivityDeps } from '../../activities';
 import type { EdgeClient } from '../../activities/edge-client';
 import type { Notification } from '../../contracts/notifications';
 import { createControlApp } from '../../api/control/control-app';
-import { FileDatasetResolver } from '../../api/control/file-dataset-resolver';
+import { DatasetReferenceResolver } from '../../api/control/dataset-reference-resolver';
 import { GrpcRetrainScheduleGateway } from '../../api/control/grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from '../../api/temporal/grpc-temporal-gateway';
 import { FetchTemporalGateway } from '../../api/temporal/fetch-temporal-gateway';
@@ -115,7 +115,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     registry,
     blobs: deps.blobs,
     edge: options.edge,
-    datasets: new FileDatasetResolver(testDatasetRoots),
+    datasets: new DatasetReferenceResolver(testDatasetRoots),
     principals,
     taskQueue,
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { EdgeClient } from '../../../activities/edge-client';
 import { createControlApp } from '../../../api/control/control-app';
-import { FileDatasetResolver } from '../../../api/control/file-dataset-resolver';
+import { DatasetReferenceResolver } from '../../../api/control/dataset-reference-resolver';
 import { DatasetRoots, defaultDatasetRoots } from '../../../artifacts/dataset-roots';
 import { LocalBlobStore } from '../../../artifacts/local-blob-store';
 import { projectRoot } from '../../../config/project-root';
@@ -56,7 +56,7 @@ export async function openControlFixture(name: string) {
     },
   });
   const apiTokens = new ApiTokenStore(registry);
-  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new FileDatasetResolver(new DatasetRoots(datasetRoots, projectRoot)), principals, taskQueue: `routes-${name}`, maxBodyBytes };
+  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new DatasetReferenceResolver(new DatasetRoots(datasetRoots, projectRoot)), principals, taskQueue: `routes-${name}`, maxBodyBytes };
   const replicas: Array<{ close(): void }> = [];
   const app = createControlApp({ ...common, edge });
   const appWithoutEdge = createControlApp(common);

@@ -18,7 +18,8 @@ const refusedDatasets: Record<string, Array<[string, string, RegExp]>> = {
     ['a host file outside the roots', '/etc/passwd', /^dataset '\/etc\/passwd' is outside the dataset roots: examples\/, .*\/datasets \(WINDSOCK_DATASET_ROOTS\)$/],
     ['a path that climbs out of the roots', 'examples/../package.json', /^dataset 'examples\/\.\.\/package\.json' is outside the dataset roots: /],
     ['a file URI outside the roots', 'file:///etc/shadow', /^dataset 'file:\/\/\/etc\/shadow' is outside the dataset roots: /],
-    ['an object store URI', 's3://bucket/data.csv', /^dataset 's3:\/\/bucket\/data\.csv' is neither a path under a dataset root nor a file:\/\/ URI; this deployment reads datasets from its dataset roots only$/],
+    ['an object store URI without object-store credentials', 's3://bucket/data.csv', /^dataset 's3:\/\/bucket\/data\.csv' is in object storage, and this deployment has no object-store credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/],
+    ['an https URL from a host not allowed', 'https://example.com/data.csv', /WINDSOCK_DATASET_HOSTS/],
     ['a file URI on another host', 'file://elsewhere/data.csv', /^dataset 'file:\/\/elsewhere\/data\.csv' is not a valid file:\/\/ URI$/],
   ],
   'serving app': [
