@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WindsockError } from '../core/windsock-error';
 import type { BlobStore, StoredBlob } from './blob-store';
+import { sha256File } from './sha256-file';
 
 export class LocalBlobStore implements BlobStore {
   constructor(readonly root: string) {}
@@ -33,9 +34,10 @@ export class LocalBlobStore implements BlobStore {
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.tmp-${randomUUID()}`;
     await copyFile(filePath, tmp);
+    // Hashed as it streams from the copy: a dataset of hundreds of MiB is never held in memory.
+    const [sha256, { size }] = await Promise.all([sha256File(tmp), stat(tmp)]);
     await rename(tmp, target);
-    const data = await readFile(target);
-    return { uri: pathToFileURL(target).href, sha256: sha256Hex(data), size: data.byteLength };
+    return { uri: pathToFileURL(target).href, sha256, size };
   }
 
   async get(uri: string): Promise<Uint8Array> {
