@@ -39,7 +39,7 @@ export function templateFromBody(body: z.infer<typeof modelTemplateBody>): { tem
   return { template: pipelineTemplateSchema.parse({ ...fields, ...(timeout !== undefined ? { approvalTimeoutSeconds: Math.round(timeout) } : {}) }), description };
 }
 
-/** What makes a dataset spec unusable though each field is well-formed: names twice, a target among the features. */
+/** What makes a dataset spec unusable though each field is well-formed: a feature or category twice, a target among the features. */
 function addSpecProblems(spec: DatasetSpec, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   spec.features.forEach((feature, i) => {
@@ -50,9 +50,4 @@ function addSpecProblems(spec: DatasetSpec, ctx: z.RefinementCtx): void {
     }
   });
   if (seen.has(spec.target.name)) ctx.addIssue({ code: 'custom', path: ['target', 'name'], message: `the target '${spec.target.name}' is also a feature` });
-  if (new Set(spec.target.classes).size !== spec.target.classes.length) ctx.addIssue({ code: 'custom', path: ['target', 'classes'], message: 'a class is listed twice' });
-  const positive = (spec.target as { positiveClass?: string }).positiveClass;
-  if (positive !== undefined && !spec.target.classes.includes(positive)) {
-    ctx.addIssue({ code: 'custom', path: ['target', 'positiveClass'], message: `'${positive}' is not one of the classes (${spec.target.classes.join(', ')})` });
-  }
 }

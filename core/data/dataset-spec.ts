@@ -2,7 +2,7 @@
 // and the target. Validation (dataset-validation.ts), training jobs and evaluation all read it.
 import { z } from 'zod';
 
-export const numericColumnSchema = z.object({
+export const numericColumnSchema = z.strictObject({
   name: z.string().min(1),
   type: z.enum(['float', 'integer']),
   nullable: z.boolean().default(false),
@@ -10,7 +10,7 @@ export const numericColumnSchema = z.object({
   max: z.number().optional(),
 });
 
-export const categoricalColumnSchema = z.object({
+export const categoricalColumnSchema = z.strictObject({
   name: z.string().min(1),
   type: z.literal('categorical'),
   nullable: z.boolean().default(false),
@@ -19,11 +19,11 @@ export const categoricalColumnSchema = z.object({
 
 export const columnSchema = z.discriminatedUnion('type', [numericColumnSchema, categoricalColumnSchema]);
 
-export const datasetSpecSchema = z.object({
+export const datasetSpecSchema = z.strictObject({
   /** Feature columns, in the order the model's input tensor takes them. */
   features: z.array(columnSchema).min(1),
   target: z
-    .object({
+    .strictObject({
       name: z.string().min(1),
       /** Class labels as they appear in the CSV; index i is the model's output class i. */
       classes: z.array(z.string()).min(2),
@@ -50,7 +50,7 @@ export const datasetSpecSchema = z.object({
       }
     }),
   checks: z
-    .object({
+    .strictObject({
       /** Fail when any class holds less than this share of the rows. */
       minClassShare: z.number().min(0).max(0.5).default(0.05),
       /** Fail when more than this share of rows are exact duplicates. */

@@ -1,11 +1,13 @@
-// Property-based fuzzing of the control API (/v1/pipelines, /v1/models and its retrain and schedule
-// routes): generated bad requests (random JSON, near-valid bodies with one field made invalid,
+// Property-based fuzzing of the control API (/v1/pipelines, /v1/models with its templates, retrain and
+// schedule routes, /v1/datasets): generated bad requests (random JSON, near-valid bodies with one field made invalid,
 // malformed JSON, wrong content types, bad path params, bad credentials) each get a 4xx in the
 // Windsock envelope, and nothing reaches Temporal, the schedules, the edge or the registry.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../../../core/pipeline/pipeline-template';
 import { exampleDataset, maxBodyBytes, modelWithoutRetrain, openControlFixture, type ControlFixture } from '../routes/control-app-fixture';
+import { modelNamePattern } from '../../../contracts/shared-params';
+import { irisLikeTemplate } from '../routes/model-template-body';
 import { pipelineIdOf } from '../routes/pipeline-mounts';
 import { expectEnvelopeRefusal, runs, type FuzzRequest } from './fuzz-refusals';
 import {
@@ -199,6 +201,54 @@ describe('/v1/models', () => {
   });
 });
 
+describe('model templates and datasets', () => {
+  const template = irisLikeTemplate();
+  /** A path segment that is no model or dataset name (either would create one). */
+  const invalidName = segmentOtherThan().filter((segment) => {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // Stays encoded: the server cannot decode it either.
+    }
+    return !modelNamePattern.test(decoded);
+  });
+  const templateFields = {
+    name: invalidFor(matches(/^[a-z0-9][a-z0-9._-]{0,63}$/), maxBodyBytes),
+    description: invalidFor(isStringOf(0, 2000), maxBodyBytes),
+    datasetSpec: fc.oneof(invalidFor(isObject, maxBodyBytes), oneFieldInvalid(template.datasetSpec, { features: invalidFor((v) => Array.isArray(v) && v.length > 0, maxBodyBytes), target: invalidFor(isObject, maxBodyBytes) })),
+    job: fc.oneof(invalidFor(isObject, maxBodyBytes), oneFieldInvalid({}, jobFields)),
+    params: invalidFor(isObject, maxBodyBytes),
+    gate: invalidFor(isObject, maxBodyBytes),
+    holdout: invalidFor(isObject, maxBodyBytes),
+    approvalTimeout: duration,
+    rollout: fc.oneof(invalidFor(isObject, maxBodyBytes), oneFieldInvalid({}, rolloutFields)),
+    drift: invalidFor(isObject, maxBodyBytes),
+    retrain: invalidFor(isObject, maxBodyBytes),
+  };
+
+  it('refuses bad templates on POST /v1/models and PUT /v1/models/:name', async () => {
+    const { name: _name, ...putFields } = templateFields;
+    const arb = fc.oneof(
+      fc.oneof(invalidFor(isObject, maxBodyBytes), oneFieldInvalid({ name: 'fuzzed', ...template }, templateFields)).map((b): FuzzRequest => ({ method: 'POST', path: '/v1/models', as: 'root', raw: body(b) })),
+      oneFieldInvalid(template, putFields).map((b): FuzzRequest => ({ method: 'PUT', path: '/v1/models/fuzzed', as: 'root', raw: body(b) })),
+      invalidName.map((n): FuzzRequest => ({ method: 'PUT', path: `/v1/models/${n}`, as: 'root', raw: body(template) })),
+      fc.tuple(fc.constantFrom(...models), segmentOtherThan('1')).map(([n, r]): FuzzRequest => ({ method: 'GET', path: `/v1/models/${n}/revisions/${r}`, as: 'carol' })),
+    );
+    await property(arb, 0x5eed0a, 250);
+  });
+
+  it('refuses bad dataset names, versions and content types', async () => {
+    const csv = 'a,b\n1,2\n';
+    const arb = fc.oneof(
+      invalidName.map((n): FuzzRequest => ({ method: 'PUT', path: `/v1/datasets/${n}`, as: 'root', raw: csv, headers: { 'content-type': 'text/csv' } })),
+      nonJsonContentType.filter((t) => !/^text\/csv\b/i.test(t)).map((type): FuzzRequest => ({ method: 'PUT', path: '/v1/datasets/fuzzed', as: 'root', raw: csv, headers: { 'content-type': type } })),
+      fc.tuple(fc.constantFrom('fuzzed', 'nope'), segmentOtherThan()).map(([n, v]): FuzzRequest => ({ method: 'GET', path: `/v1/datasets/${n}/versions/${v}`, as: 'carol' })),
+    );
+    await property(arb, 0x5eed0b, 200);
+  });
+});
+
 describe('credentials', () => {
   // Valid requests that would act, sent by someone who may not.
   const acting: Array<{ path: string; body: unknown; lacking: Array<'alice' | 'bob' | 'carol' | 'dave'> }> = [
@@ -208,6 +258,7 @@ describe('credentials', () => {
     { path: '/v1/models/breast-cancer/rollback', body: { version: 1 }, lacking: ['alice', 'bob', 'carol', 'dave'] },
     { path: '/v1/models/breast-cancer/retrain', body: {}, lacking: ['bob', 'carol'] },
     { path: '/v1/models/breast-cancer/schedules', body: { every: '1h' }, lacking: ['alice', 'bob', 'carol', 'dave'] },
+    { path: '/v1/models', body: { name: 'fuzzed', ...irisLikeTemplate() }, lacking: ['alice', 'bob', 'carol', 'dave'] },
   ];
   const badAuthorization = fc.oneof(
     fc.constantFrom('', 'Bearer', 'Bearer ', 'Bearer  ', 'Basic cm9vdDpyb290', 'bearer root-token-0123456789', 'Bearer root-token-0123456789a extra', 'Bearer ROOT-TOKEN-0123456789A', 'Token root-token-0123456789a'),
