@@ -1,10 +1,16 @@
-// The Open Inference Protocol (KServe v2) REST routes: health, model metadata and readiness, infer.
-// Errors use the protocol's own body, { "error": "..." }; bad input is a 400, never a 500.
+// The Open Inference Protocol (KServe v2) REST routes: server metadata, health, model metadata and
+// readiness, infer (JSON tensors, or the binary tensor data extension when a request carries
+// Inference-Header-Content-Length). Errors use the protocol's own body, { "error": "..." }; bad input
+// is a 400, never a 500.
 // The hot path: these routes run without middleware and answer with a Response whose headers are a
 // plain object (request id, model version), which @hono/node-server writes without building a
 // Headers object; c.header() would cost about 14 µs a request there.
 import { Hono, type Context } from 'hono';
-import { buildInferenceResponse, modelMetadataResponse, parseInferenceRequest, type InferenceLimits, type InferenceOutput } from '../../core/serving/inference-protocol';
+import {
+  buildBinaryInferenceResponse, buildInferenceResponse, modelMetadataResponse, parseInferenceRequest, serverMetadataResponse, type InferenceLimits, type InferenceOutput,
+} from '../../core/serving/inference-protocol';
+import { INFERENCE_HEADER_LENGTH_HEADER, splitBinaryBody } from '../../core/serving/binary-tensor-data';
+import { version as windsockVersion } from '../../package.json';
 import { pickFromValidatedWeights } from '../../core/serving/traffic-routing';
 import type { InferenceRecord } from '../../core/monitoring/version-sketch';
 import type { Deployment } from './serving-store';
@@ -12,7 +18,7 @@ import type { ApiEnv } from '../http/api-env';
 import type { ModelCatalog, ServedModel } from './model-catalog';
 import type { SketchRecorder } from './sketch-recorder';
 import type { Defer, LatencyClock } from './serving-ports';
-import { BodyTooLarge, readBoundedText } from '../http/bounded-body';
+import { BodyTooLarge, readBoundedBytes, readBoundedText } from '../http/bounded-body';
 
 export interface InferenceRouteDeps {
   catalog: ModelCatalog;
@@ -50,6 +56,48 @@ export function protocolJson(c: Context<ApiEnv>, body: unknown, status = 200, mo
 }
 
 const protocolError = (c: Context<ApiEnv>, status: number, message: string) => protocolJson(c, { error: message }, status);
+
+/** A binary tensor data response: the JSON header, then the outputs' bytes. */
+function protocolBinary(c: Context<ApiEnv>, body: Uint8Array, headerLength: number, modelVersion: string): Response {
+  const headers: Record<string, string> = {
+    'content-type': 'application/octet-stream',
+    [INFERENCE_HEADER_LENGTH_HEADER]: String(headerLength),
+    [REQUEST_ID_HEADER]: requestIdOf(c),
+    [MODEL_VERSION_HEADER]: modelVersion,
+  };
+  return new Response(body, { status: 200, headers });
+}
+
+type RequestBody = { ok: true; json: unknown; binary?: Uint8Array } | { ok: false; response: Response };
+
+/**
+ * The request's JSON and, with Inference-Header-Content-Length, the binary data after it; both
+ * within the body limit. A plain JSON body takes the text path it always took.
+ */
+async function readRequestBody(c: Context<ApiEnv>, maxBodyBytes: number): Promise<RequestBody> {
+  const headerLength = c.req.raw.headers.get(INFERENCE_HEADER_LENGTH_HEADER);
+  let text: string;
+  let binary: Uint8Array | undefined;
+  try {
+    if (headerLength === null) {
+      text = await readBoundedText(c.req.raw, maxBodyBytes);
+    } else {
+      const split = splitBinaryBody(await readBoundedBytes(c.req.raw, maxBodyBytes), headerLength);
+      if (!split.ok) return { ok: false, response: protocolError(c, 400, split.error) };
+      text = split.header;
+      binary = split.binary;
+    }
+  } catch (err) {
+    if (err instanceof BodyTooLarge) return { ok: false, response: protocolError(c, 413, err.message) };
+    throw err;
+  }
+  try {
+    return { ok: true, json: JSON.parse(text), binary };
+  } catch {
+    const what = headerLength === null ? 'request body' : `JSON header (the first ${headerLength} bytes, as Inference-Header-Content-Length says)`;
+    return { ok: false, response: protocolError(c, 400, `${what} is not valid JSON`) };
+  }
+}
 
 /** The version a request goes to: explicit in the path, else by weights and a stable routing key. */
 function chooseDeployment(c: Context<ApiEnv>, name: string, served: ServedModel, versionParam: string | undefined): Deployment | string {
@@ -126,20 +174,9 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
     const chosen = chooseDeployment(c, name, model, versionParam);
     if (typeof chosen === 'string') return protocolError(c, versionParam === undefined ? 503 : 404, chosen);
 
-    let text: string;
-    try {
-      text = await readBoundedText(c.req.raw, deps.limits.maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) return protocolError(c, 413, err.message);
-      throw err;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return protocolError(c, 400, 'request body is not valid JSON');
-    }
-    const parsed = parseInferenceRequest(body, chosen.signature, deps.limits);
+    const body = await readRequestBody(c, deps.limits.maxBodyBytes);
+    if (!body.ok) return body.response;
+    const parsed = parseInferenceRequest(body.json, chosen.signature, deps.limits, body.binary);
     if (!parsed.ok) return protocolError(c, 400, parsed.error);
 
     const outputNames = parsed.request.outputs ?? chosen.signature.outputs.map((o) => o.name);
@@ -153,7 +190,12 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
     }
     if (deps.recording) recordLater(c, chosen, recordOf(chosen, parsed.request.inputs, outputs), receivedAt);
     const version = String(chosen.version);
-    return protocolJson(c, buildInferenceResponse({ modelName: name, modelVersion: version, id: parsed.request.id, outputs }), 200, version);
+    const response = { modelName: name, modelVersion: version, id: parsed.request.id, outputs };
+    if (parsed.request.binaryOutputs) {
+      const { body: bytes, headerLength } = buildBinaryInferenceResponse(response, parsed.request.binaryOutputs);
+      return protocolBinary(c, bytes, headerLength, version);
+    }
+    return protocolJson(c, buildInferenceResponse(response), 200, version);
   }
 
   /**
@@ -168,6 +210,7 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
   }
 
   return new Hono<ApiEnv>()
+    .get('/', (c) => protocolJson(c, serverMetadataResponse(windsockVersion)))
     .get('/health/live', (c) => protocolJson(c, { live: true }))
     .get('/health/ready', async (c) => {
       const ready = await deps.ready().catch(() => false);

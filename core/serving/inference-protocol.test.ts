@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildBinaryInferenceResponse,
   buildInferenceResponse,
   inferenceErrorBody,
   inferenceResponseSchema,
   modelMetadataResponse,
   parseInferenceRequest,
+  serverMetadataResponse,
 } from './inference-protocol';
 import type { ParseInferenceResult } from './inference-protocol';
 import type { ModelSignature } from './model-signature';
@@ -199,11 +201,190 @@ describe('parseInferenceRequest: refused requests name the input and the problem
     );
   });
 
-  it('says plainly that binary tensor data is not supported', () => {
-    const body = { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } }] };
-    expect(errorOf(parseInferenceRequest(body, signature))).toBe("input 'features': the binary tensor data extension is not supported; send the data as JSON");
+  it('refuses an input with neither data nor binary data', () => {
     const noData = { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32' }] };
     expect(errorOf(parseInferenceRequest(noData, signature))).toBe("input 'features': data is missing");
+  });
+
+  it('refuses the extensions it does not implement by name: shared memory, classification', () => {
+    const shm = { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', parameters: { shared_memory_region: 'in0', shared_memory_byte_size: 12 } }] };
+    expect(errorOf(parseInferenceRequest(shm, signature))).toBe("input 'features': the shared memory extension is not supported; send the data as JSON or binary");
+    const classify = { ...features([1, 3], [1, 2, 3]), outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] };
+    expect(errorOf(parseInferenceRequest(classify, signature))).toBe("output 'probabilities': the classification extension is not supported; ask for the output itself");
+    const shmOut = { ...features([1, 3], [1, 2, 3]), outputs: [{ name: 'label', parameters: { shared_memory_region: 'out0' } }] };
+    expect(errorOf(parseInferenceRequest(shmOut, signature))).toBe("output 'label': the shared memory extension is not supported");
+  });
+});
+
+/** Little-endian bytes of float32 values, as numpy's tobytes() gives them. */
+function fp32Bytes(values: number[]): Uint8Array {
+  const view = new DataView(new ArrayBuffer(values.length * 4));
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return new Uint8Array(view.buffer);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+const binaryFeatures = (shape: number[], size: unknown, extra: Record<string, unknown> = {}) => ({
+  inputs: [{ name: 'features', shape, datatype: 'FP32', parameters: { binary_data_size: size } }],
+  ...extra,
+});
+
+describe('parseInferenceRequest: binary tensor data', () => {
+  it('reads an input from the bytes after the JSON header, as a JSON body of the same values gives it', () => {
+    const values = [1, 2.5, -3, 4e-7, 5, 6];
+    const binary = parseInferenceRequest(binaryFeatures([2, 3], 24, { id: 'b-1' }), signature, {}, fp32Bytes(values));
+    expect(binary).toEqual(parseInferenceRequest({ id: 'b-1', ...features([2, 3], [...new Float32Array(values)]) }, signature));
+  });
+
+  it('takes binary inputs in the order the request lists them, and mixes them with JSON inputs', () => {
+    const sig: ModelSignature = {
+      inputs: [
+        { name: 'a', datatype: 'INT64', shape: [2] },
+        { name: 'b', datatype: 'BOOL', shape: [3] },
+        { name: 'c', datatype: 'FP64', shape: [1] },
+        { name: 'd', datatype: 'UINT16', shape: [2] },
+      ],
+      outputs: [],
+    };
+    const a = new Uint8Array(new BigInt64Array([-(2n ** 62n), 2n ** 62n + 1n]).buffer);
+    const b = new Uint8Array([1, 0, 1]);
+    const d = new Uint8Array(new Uint16Array([65535, 7]).buffer);
+    const body = {
+      inputs: [
+        { name: 'd', datatype: 'UINT16', shape: [2], parameters: { binary_data_size: 4 } },
+        { name: 'c', datatype: 'FP64', shape: [1], data: [0.5] },
+        { name: 'b', datatype: 'BOOL', shape: [3], parameters: { binary_data_size: 3 } },
+        { name: 'a', datatype: 'INT64', shape: [2], parameters: { binary_data_size: 16 } },
+      ],
+    };
+    const result = parseInferenceRequest(body, sig, {}, concat(d, b, a));
+    if (!result.ok) throw new Error(result.error);
+    expect(result.request.inputs.map((i) => i.data)).toEqual([
+      new BigInt64Array([-(2n ** 62n), 2n ** 62n + 1n]), // exact beyond 2^53, which JSON cannot carry
+      new Uint8Array([1, 0, 1]),
+      new Float64Array([0.5]),
+      new Uint16Array([65535, 7]),
+    ]);
+  });
+
+  it('reads FP16 bits into float32 values', () => {
+    const sig: ModelSignature = { inputs: [{ name: 'h', datatype: 'FP16', shape: [4] }], outputs: [] };
+    const halves = new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x3555, 0x0001]).buffer);
+    const result = parseInferenceRequest({ inputs: [{ name: 'h', datatype: 'FP16', shape: [4], parameters: { binary_data_size: 8 } }] }, sig, {}, halves);
+    expect(result.ok && result.request.inputs[0]!.data).toEqual(new Float32Array([1, -2, 0.333251953125, 2 ** -24]));
+  });
+
+  it('reads binary data that starts at an odd offset in the body', () => {
+    const sig: ModelSignature = {
+      inputs: [{ name: 'flag', datatype: 'BOOL', shape: [1] }, { name: 'features', datatype: 'FP32', shape: [-1, 3] }],
+      outputs: [],
+    };
+    const body = {
+      inputs: [
+        { name: 'flag', datatype: 'BOOL', shape: [1], parameters: { binary_data_size: 1 } },
+        { name: 'features', datatype: 'FP32', shape: [1, 3], parameters: { binary_data_size: 12 } },
+      ],
+    };
+    const result = parseInferenceRequest(body, sig, {}, concat(new Uint8Array([1]), fp32Bytes([7, 8, 9])));
+    expect(result.ok && result.request.inputs[1]!.data).toEqual(new Float32Array([7, 8, 9]));
+  });
+
+  it('refuses sizes that disagree with the shape and datatype, or with the body', () => {
+    expect(errorOf(parseInferenceRequest(binaryFeatures([2, 3], 20), signature, {}, fp32Bytes([1, 2, 3, 4, 5])))).toBe(
+      "input 'features': binary_data_size is 20 bytes, but shape [2,3] of FP32 needs 24 (6 elements of 4 bytes)",
+    );
+    expect(errorOf(parseInferenceRequest(binaryFeatures([2, 3], 24), signature, {}, fp32Bytes([1, 2, 3, 4, 5])))).toBe(
+      "input 'features': its 24 bytes of binary data run past the end of the body (20 bytes left after the JSON header and the inputs before it)",
+    );
+    expect(errorOf(parseInferenceRequest(binaryFeatures([1, 3], 12), signature, {}, fp32Bytes([1, 2, 3, 4])))).toBe(
+      "the body has 16 bytes of binary data after the JSON header, but the inputs' binary_data_size add up to 12",
+    );
+    expect(errorOf(parseInferenceRequest(features([1, 3], [1, 2, 3]), signature, {}, fp32Bytes([1])))).toBe(
+      "the body has 4 bytes of binary data after the JSON header, but the inputs' binary_data_size add up to 0",
+    );
+  });
+
+  it.each([
+    [-12, '-12'],
+    [1.5, '1.5'],
+    ['12', '"12"'],
+    [true, 'true'],
+  ])('refuses a binary_data_size of %s', (size, shown) => {
+    expect(errorOf(parseInferenceRequest(binaryFeatures([1, 3], size), signature, {}, fp32Bytes([1, 2, 3])))).toBe(
+      `input 'features': parameters.binary_data_size must be a non-negative integer number of bytes, got ${shown}`,
+    );
+  });
+
+  it('refuses binary_data_size without a binary section, with data beside it, and for BYTES', () => {
+    expect(errorOf(parseInferenceRequest(binaryFeatures([1, 3], 12), signature))).toBe(
+      "input 'features' has parameters.binary_data_size but the request has no Inference-Header-Content-Length header to say where the binary data starts",
+    );
+    const both = { inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 }, data: [1, 2, 3] }] };
+    expect(errorOf(parseInferenceRequest(both, signature, {}, fp32Bytes([1, 2, 3])))).toBe("input 'features' has both data and parameters.binary_data_size; send one");
+    const sig: ModelSignature = { inputs: [{ name: 's', datatype: 'BYTES', shape: [1] }], outputs: [] };
+    const bytes = { inputs: [{ name: 's', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: 6 } }] };
+    expect(errorOf(parseInferenceRequest(bytes, sig, {}, new Uint8Array([2, 0, 0, 0, 104, 105])))).toBe(
+      "input 's': BYTES tensors as binary data are not supported; send them as JSON strings",
+    );
+  });
+
+  it('refuses non-finite floats and BOOL bytes other than 0 and 1, as JSON does', () => {
+    expect(errorOf(parseInferenceRequest(binaryFeatures([1, 3], 12), signature, {}, fp32Bytes([1, Number.NaN, 3])))).toBe(
+      "input 'features': binary data: element 1 is not a finite number (NaN)",
+    );
+    expect(errorOf(parseInferenceRequest(binaryFeatures([1, 3], 12), signature, {}, fp32Bytes([1, 2, -Infinity])))).toBe(
+      "input 'features': binary data: element 2 is not a finite number (-Infinity)",
+    );
+    const sig: ModelSignature = { inputs: [{ name: 'b', datatype: 'BOOL', shape: [2] }], outputs: [] };
+    const body = { inputs: [{ name: 'b', shape: [2], datatype: 'BOOL', parameters: { binary_data_size: 2 } }] };
+    expect(errorOf(parseInferenceRequest(body, sig, {}, new Uint8Array([1, 2])))).toBe("input 'b': binary data: element 1 is byte 2, and BOOL bytes must be 0 or 1");
+  });
+
+  it('applies the batch and element limits before reading binary data', () => {
+    expect(errorOf(parseInferenceRequest(binaryFeatures([5, 3], 60), signature, { maxBatch: 4 }, new Uint8Array(60)))).toBe(
+      "input 'features': batch of 5 exceeds the limit of 4",
+    );
+    expect(errorOf(parseInferenceRequest(binaryFeatures([4, 3], 48), signature, { maxElements: 10 }, new Uint8Array(48)))).toBe(
+      'request holds 12 elements, more than the limit of 10',
+    );
+  });
+
+  it('asks for binary outputs by binary_data_output, overridden per output by binary_data', () => {
+    const input = features([1, 3], [1, 2, 3]);
+    const all = parseInferenceRequest({ ...input, parameters: { binary_data_output: true } }, signature);
+    expect(all.ok && all.request.binaryOutputs).toBe('all');
+    const perOutput = parseInferenceRequest({ ...input, outputs: [{ name: 'probabilities', parameters: { binary_data: true } }, { name: 'label' }] }, signature);
+    expect(perOutput.ok && perOutput.request.binaryOutputs).toEqual(['probabilities']);
+    const overridden = parseInferenceRequest(
+      { ...input, parameters: { binary_data_output: true }, outputs: [{ name: 'probabilities', parameters: { binary_data: false } }, { name: 'label' }] },
+      signature,
+    );
+    expect(overridden.ok && overridden.request.binaryOutputs).toEqual(['label']);
+    const json = parseInferenceRequest({ ...input, outputs: [{ name: 'label', parameters: { binary_data: false } }] }, signature);
+    expect(json.ok && 'binaryOutputs' in json.request).toBe(false);
+    expect(errorOf(parseInferenceRequest({ ...input, parameters: { binary_data_output: 'yes' } }, signature))).toBe(
+      'parameters.binary_data_output must be true or false, got "yes"',
+    );
+    expect(errorOf(parseInferenceRequest({ ...input, outputs: [{ name: 'label', parameters: { binary_data: 1 } }] }, signature))).toBe(
+      "output 'label': parameters.binary_data must be true or false, got 1",
+    );
+  });
+
+  it('accepts Triton and KServe request fields it does not use (model_name, priority, timeout, custom parameters)', () => {
+    const body = {
+      id: 'r', model_name: 'bc', parameters: { priority: 1, timeout: 1000, my_custom: 'x', binary_data_output: false },
+      inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12, content_type: 'np' } }],
+    };
+    expect(parseInferenceRequest(body, signature, {}, fp32Bytes([1, 2, 3])).ok).toBe(true);
   });
 });
 
@@ -289,6 +470,57 @@ describe('buildInferenceResponse', () => {
 
   it('has an error body in the protocol form', () => {
     expect(inferenceErrorBody("input 'features' is missing")).toEqual({ error: "input 'features' is missing" });
+  });
+});
+
+describe('buildBinaryInferenceResponse', () => {
+  const outputs = [
+    { name: 'probabilities', datatype: 'FP32' as const, shape: [2, 2], data: new Float32Array([0.25, 0.75, 1, 0]) },
+    { name: 'label', datatype: 'INT64' as const, shape: [2], data: new BigInt64Array([1n, 2n ** 60n]) },
+  ];
+
+  function split(body: Uint8Array, headerLength: number) {
+    return { header: JSON.parse(new TextDecoder().decode(body.subarray(0, headerLength))) as unknown, binary: body.subarray(headerLength) };
+  }
+
+  it('writes the JSON header with binary_data_size for each binary output, then their bytes in header order', () => {
+    const { body, headerLength } = buildBinaryInferenceResponse({ modelName: 'bc', modelVersion: '2', id: 'r-1', outputs }, 'all');
+    const { header, binary } = split(body, headerLength);
+    expect(header).toEqual({
+      model_name: 'bc',
+      model_version: '2',
+      id: 'r-1',
+      outputs: [
+        { name: 'probabilities', shape: [2, 2], datatype: 'FP32', parameters: { binary_data_size: 16 } },
+        { name: 'label', shape: [2], datatype: 'INT64', parameters: { binary_data_size: 16 } },
+      ],
+    });
+    const view = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
+    expect([0, 4, 8, 12].map((at) => view.getFloat32(at, true))).toEqual([0.25, 0.75, 1, 0]);
+    expect([view.getBigInt64(16, true), view.getBigInt64(24, true)]).toEqual([1n, 2n ** 60n]);
+  });
+
+  it('keeps outputs not asked for as binary in the header as JSON data', () => {
+    const { body, headerLength } = buildBinaryInferenceResponse({ modelName: 'bc', outputs }, ['label']);
+    const { header, binary } = split(body, headerLength);
+    expect(header).toEqual({
+      model_name: 'bc',
+      outputs: [
+        { name: 'probabilities', shape: [2, 2], datatype: 'FP32', data: [0.25, 0.75, 1, 0] },
+        { name: 'label', shape: [2], datatype: 'INT64', parameters: { binary_data_size: 16 } },
+      ],
+    });
+    expect(binary.byteLength).toBe(16);
+  });
+
+  it('throws when an output disagrees with its own shape, which is a backend bug', () => {
+    expect(() => buildBinaryInferenceResponse({ modelName: 'bc', outputs: [{ name: 'p', datatype: 'FP32', shape: [3], data: new Float32Array(2) }] }, 'all')).toThrow(/2 elements but shape \[3\]/);
+  });
+});
+
+describe('serverMetadataResponse', () => {
+  it('names the server, its version and the extensions it implements', () => {
+    expect(serverMetadataResponse('0.1.0')).toEqual({ name: 'windsock', version: '0.1.0', extensions: ['binary_tensor_data'] });
   });
 });
 

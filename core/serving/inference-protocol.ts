@@ -1,9 +1,11 @@
-// The Open Inference Protocol (KServe v2) over REST with JSON tensors: request checking against a
-// model's ONNX signature, response and model-metadata bodies. Existing Triton, KServe and MLServer
-// clients speak this, so field names follow the protocol (snake_case), not Windsock's style.
+// The Open Inference Protocol (KServe v2) over REST, with JSON tensors and the binary tensor data
+// extension: request checking against a model's ONNX signature, response, model- and server-metadata
+// bodies. Existing Triton, KServe and MLServer clients speak this, so field names follow the protocol
+// (snake_case), not Windsock's style.
 import { z } from 'zod';
 import type { ModelSignature, TensorSpec } from './model-signature';
 import { tensorDatatypes } from './model-signature';
+import { datatypeByteSize, decodeBinaryTensor, encodeBinaryTensor, isByteCount, joinBinaryBody } from './binary-tensor-data';
 
 type Datatype = TensorSpec['datatype'];
 
@@ -34,9 +36,10 @@ const parametersSchema = z.record(z.string(), parameterValue);
 const tensorDataSchema = z.custom<unknown[]>((value) => Array.isArray(value), { message: 'expected an array' });
 
 /**
- * The raw request body. `data` may be flat in row-major order or nested as the shape; it is optional
- * here only because the protocol's binary-data extension omits it, which Windsock does not support.
- * Unknown keys are dropped, so clients that send extra fields keep working.
+ * The raw request body (the JSON header, with binary tensor data). `data` may be flat in row-major
+ * order or nested as the shape; an input whose data comes as binary has `parameters.binary_data_size`
+ * instead. Unknown keys and parameters are accepted and ignored, so clients that send extra fields
+ * (Triton's `model_name`, `priority`, `timeout`, custom parameters) keep working.
  */
 export const inferenceRequestSchema = z.object({
   id: z.string().optional(),
@@ -69,6 +72,12 @@ export interface ParsedInferenceRequest {
   inputs: InferenceInput[];
   /** Requested output names; undefined (also for an empty list) means every output. */
   outputs?: string[];
+  /**
+   * Outputs to answer as binary data (the request's `binary_data_output`, or an output's own
+   * `binary_data`, which overrides it): 'all' when no outputs were listed and binary_data_output is
+   * true; undefined when the response is plain JSON.
+   */
+  binaryOutputs?: 'all' | string[];
 }
 
 export type ParseInferenceResult = { ok: true; request: ParsedInferenceRequest } | { ok: false; error: string };
@@ -95,10 +104,14 @@ const integerRange: Partial<Record<Datatype, readonly [number, number]>> = {
 /**
  * Checks a request body against the model's signature and converts each input's data into a typed
  * array in one pass. Never throws on bad input: the error names the input and the problem, fit for a
- * 400 body. Cheap checks (names, datatypes, shapes, limits) all run before any data is read, so an
- * oversized request is refused without allocating for it.
+ * 400 body. Cheap checks (names, datatypes, shapes, sizes, limits) all run before any data is read,
+ * so an oversized request is refused without allocating for it.
+ *
+ * `binary` is what followed the JSON header in a binary-data request (`Inference-Header-Content-Length`),
+ * undefined for a plain JSON body: inputs with `parameters.binary_data_size` take their bytes from it
+ * in the order the request lists them, and together they must use all of it.
  */
-export function parseInferenceRequest(body: unknown, signature: ModelSignature, limits: InferenceLimits = {}): ParseInferenceResult {
+export function parseInferenceRequest(body: unknown, signature: ModelSignature, limits: InferenceLimits = {}, binary?: Uint8Array): ParseInferenceResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('request body must be a JSON object');
   let raw = plainRequestBody(body as Record<string, unknown>);
   if (!raw) {
@@ -110,6 +123,10 @@ export function parseInferenceRequest(body: unknown, signature: ModelSignature, 
   // Matched request input per signature input, so the result comes out in signature order.
   const matched: Array<(typeof raw.inputs)[number] | undefined> = new Array(signature.inputs.length);
   const counts: number[] = new Array(signature.inputs.length);
+  // Each binary input's bytes, by signature index (made only when one comes); the offset walks the
+  // binary section in request order.
+  let binaries: Array<Uint8Array | undefined> | undefined;
+  let binaryOffset = 0;
   let totalElements = 0;
   for (const input of raw.inputs) {
     const at = signature.inputs.findIndex((spec) => spec.name === input.name);
@@ -130,43 +147,100 @@ export function parseInferenceRequest(body: unknown, signature: ModelSignature, 
     if (count > Number.MAX_SAFE_INTEGER) return fail(`input '${input.name}': shape ${formatShape(input.shape)} is too large`);
     counts[at] = count;
     totalElements += count;
-    if (input.data === undefined) {
-      if (input.parameters?.binary_data_size !== undefined) {
-        return fail(`input '${input.name}': the binary tensor data extension is not supported; send the data as JSON`);
+    const parameters = input.parameters;
+    if (parameters !== undefined) {
+      if (parameters.shared_memory_region !== undefined) return fail(`input '${input.name}': the shared memory extension is not supported; send the data as JSON or binary`);
+      const size = parameters.binary_data_size;
+      if (size !== undefined) {
+        const taken = takeBinary(input.name, input.datatype, input.shape, count, size, input.data !== undefined, binary, binaryOffset);
+        if (typeof taken === 'string') return fail(taken);
+        binaries ??= new Array(signature.inputs.length);
+        binaries[at] = taken;
+        binaryOffset += taken.byteLength;
+        continue;
       }
-      return fail(`input '${input.name}': data is missing`);
     }
+    if (input.data === undefined) return fail(`input '${input.name}': data is missing`);
   }
   const missing = signature.inputs.findIndex((_, i) => !matched[i]);
   if (missing >= 0) return fail(`input '${signature.inputs[missing]!.name}' is missing`);
+  if (binary !== undefined && binaryOffset !== binary.byteLength) {
+    return fail(`the body has ${binary.byteLength} bytes of binary data after the JSON header, but the inputs' binary_data_size add up to ${binaryOffset}`);
+  }
   if (limits.maxElements !== undefined && totalElements > limits.maxElements) {
     return fail(`request holds ${totalElements} elements, more than the limit of ${limits.maxElements}`);
   }
 
-  let outputs: string[] | undefined;
-  if (raw.outputs && raw.outputs.length > 0) {
-    outputs = [];
-    for (const { name } of raw.outputs) {
-      if (!signature.outputs.some((spec) => spec.name === name)) {
-        return fail(`output '${name}' is not an output of this model (it has ${signature.outputs.map((s) => `'${s.name}'`).join(', ')})`);
-      }
-      if (outputs.includes(name)) return fail(`output '${name}' is requested more than once`);
-      outputs.push(name);
-    }
+  let selection: OutputSelection = {};
+  if (raw.parameters !== undefined || raw.outputs !== undefined) {
+    const selected = selectOutputs(raw, signature);
+    if (typeof selected === 'string') return fail(selected);
+    selection = selected;
   }
 
   const inputs: InferenceInput[] = [];
   for (let i = 0; i < matched.length; i++) {
     const input = matched[i]!;
-    const converted = convertData(input.data!, input.shape, input.datatype, counts[i]!);
-    if (typeof converted === 'string') return fail(`input '${input.name}': ${converted}`);
+    const bytes = binaries?.[i];
+    const converted = bytes
+      ? decodeBinaryTensor(bytes, input.datatype as Exclude<Datatype, 'BYTES'>, counts[i]!)
+      : convertData(input.data!, input.shape, input.datatype, counts[i]!);
+    if (typeof converted === 'string') return fail(`input '${input.name}': ${bytes ? 'binary data: ' : ''}${converted}`);
     inputs.push({ name: input.name, datatype: input.datatype, shape: input.shape, data: converted });
   }
 
   const request: ParsedInferenceRequest = { inputs };
   if (raw.id !== undefined) request.id = raw.id;
-  if (outputs) request.outputs = outputs;
+  if (selection.outputs) request.outputs = selection.outputs;
+  if (selection.binaryOutputs) request.binaryOutputs = selection.binaryOutputs;
   return { ok: true, request };
+}
+
+type OutputSelection = Pick<ParsedInferenceRequest, 'outputs' | 'binaryOutputs'>;
+
+/** The requested outputs and which of them go back as binary data, or why the request cannot have them. */
+function selectOutputs(raw: InferenceRequestBody, signature: ModelSignature): OutputSelection | string {
+  const binaryDefault = raw.parameters?.binary_data_output ?? false;
+  if (typeof binaryDefault !== 'boolean') return `parameters.binary_data_output must be true or false, got ${JSON.stringify(binaryDefault)}`;
+  if (!raw.outputs || raw.outputs.length === 0) return binaryDefault ? { binaryOutputs: 'all' } : {};
+  const outputs: string[] = [];
+  const binaryNames: string[] = [];
+  for (const { name, parameters } of raw.outputs) {
+    if (!signature.outputs.some((spec) => spec.name === name)) {
+      return `output '${name}' is not an output of this model (it has ${signature.outputs.map((s) => `'${s.name}'`).join(', ')})`;
+    }
+    if (outputs.includes(name)) return `output '${name}' is requested more than once`;
+    outputs.push(name);
+    const asBinary = parameters?.binary_data ?? binaryDefault;
+    if (typeof asBinary !== 'boolean') return `output '${name}': parameters.binary_data must be true or false, got ${JSON.stringify(asBinary)}`;
+    if (asBinary) binaryNames.push(name);
+    if (parameters?.classification !== undefined) return `output '${name}': the classification extension is not supported; ask for the output itself`;
+    if (parameters?.shared_memory_region !== undefined) return `output '${name}': the shared memory extension is not supported`;
+  }
+  return binaryNames.length > 0 ? { outputs, binaryOutputs: binaryNames } : { outputs };
+}
+
+/**
+ * The bytes of one binary input from the binary section at `offset`, or the reason they cannot be
+ * taken: the size must be a byte count that is exactly what the shape and datatype need, and must
+ * lie within the body.
+ */
+function takeBinary(
+  name: string, datatype: Datatype, shape: readonly number[], count: number, size: unknown, hasData: boolean, binary: Uint8Array | undefined, offset: number,
+): Uint8Array | string {
+  const input = `input '${name}'`;
+  if (!isByteCount(size)) return `${input}: parameters.binary_data_size must be a non-negative integer number of bytes, got ${JSON.stringify(size)}`;
+  if (hasData) return `${input} has both data and parameters.binary_data_size; send one`;
+  if (binary === undefined) return `${input} has parameters.binary_data_size but the request has no Inference-Header-Content-Length header to say where the binary data starts`;
+  if (datatype === 'BYTES') return `${input}: BYTES tensors as binary data are not supported; send them as JSON strings`;
+  const expected = count * datatypeByteSize[datatype];
+  if (size !== expected) {
+    return `${input}: binary_data_size is ${size} bytes, but shape ${formatShape(shape)} of ${datatype} needs ${expected} (${count} elements of ${datatypeByteSize[datatype]} bytes)`;
+  }
+  if (offset + size > binary.byteLength) {
+    return `${input}: its ${size} bytes of binary data run past the end of the body (${binary.byteLength - offset} bytes left after the JSON header and the inputs before it)`;
+  }
+  return binary.subarray(offset, offset + size);
 }
 
 const datatypeNames: ReadonlySet<string> = new Set(tensorDatatypes);
@@ -469,6 +543,14 @@ export interface InferenceResponseOutput {
   data: Array<number | string | boolean>;
 }
 
+/** An output answered as binary data: its bytes follow the JSON header. */
+export interface BinaryResponseOutput {
+  name: string;
+  shape: number[];
+  datatype: Datatype;
+  parameters: { binary_data_size: number };
+}
+
 export interface InferenceResponse {
   model_name: string;
   model_version?: string;
@@ -498,6 +580,39 @@ export function buildInferenceResponse(response: { modelName: string; modelVersi
     ...(response.id !== undefined && { id: response.id }),
     outputs,
   };
+}
+
+/**
+ * The response as the binary tensor data extension writes it: the JSON header (outputs named in
+ * `binaryOutputs` carry `parameters.binary_data_size` instead of `data`) and then their bytes, in
+ * the header's output order. `headerLength` is the header's size in bytes, for
+ * `Inference-Header-Content-Length`. Throws, as buildInferenceResponse does, on a backend's output
+ * whose data disagrees with its shape.
+ */
+export function buildBinaryInferenceResponse(
+  response: { modelName: string; modelVersion?: string; id?: string; outputs: readonly InferenceOutput[] },
+  binaryOutputs: 'all' | readonly string[],
+): { body: Uint8Array; headerLength: number } {
+  const tensors: Uint8Array[] = [];
+  const outputs = response.outputs.map((output): InferenceResponseOutput | BinaryResponseOutput => {
+    const count = elementCount(output.shape);
+    if (output.data.length !== count) {
+      throw new Error(`output '${output.name}' has ${output.data.length} elements but shape ${formatShape(output.shape)}`);
+    }
+    if (binaryOutputs !== 'all' && !binaryOutputs.includes(output.name)) {
+      return { name: output.name, shape: [...output.shape], datatype: output.datatype, data: toJsonData(output.data, output.datatype === 'BOOL') };
+    }
+    const bytes = encodeBinaryTensor(output);
+    tensors.push(bytes);
+    return { name: output.name, shape: [...output.shape], datatype: output.datatype, parameters: { binary_data_size: bytes.byteLength } };
+  });
+  const header = {
+    model_name: response.modelName,
+    ...(response.modelVersion !== undefined && { model_version: response.modelVersion }),
+    ...(response.id !== undefined && { id: response.id }),
+    outputs,
+  };
+  return joinBinaryBody(JSON.stringify(header), tensors);
 }
 
 function toJsonData(data: ArrayLike<number | bigint | string | boolean>, bool: boolean): Array<number | string | boolean> {
@@ -533,6 +648,20 @@ export const inferenceResponseSchema = z.object({
 /** The protocol's error body: a bare string, not Windsock's `{ error: { code, message } }` envelope. */
 export function inferenceErrorBody(message: string): { error: string } {
   return { error: message };
+}
+
+/** The protocol extensions Windsock implements, as Triton names them in its server metadata. */
+export const supportedExtensions = ['binary_tensor_data'] as const;
+
+export interface ServerMetadataResponse {
+  name: string;
+  version: string;
+  extensions: string[];
+}
+
+/** Body of `GET /v2`. */
+export function serverMetadataResponse(version: string): ServerMetadataResponse {
+  return { name: 'windsock', version, extensions: [...supportedExtensions] };
 }
 
 export interface ModelMetadataResponse {
