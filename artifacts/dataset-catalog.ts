@@ -7,6 +7,6 @@ export interface DatasetCatalog {
    * (`dataset://name/v`). Throws WindsockError `not_found` naming the dataset or version otherwise.
    */
   pin(reference: string): Promise<string>;
-  /** Where a pinned `dataset://name/v` lies in the artifact store, and its bytes' sha256. */
-  locate(reference: string): Promise<{ uri: string; sha256: string }>;
+  /** Where a pinned `dataset://name/v` lies in the artifact store, its bytes' sha256 and its header's columns. */
+  locate(reference: string): Promise<{ uri: string; sha256: string; columns?: readonly string[] }>;
 }

@@ -153,11 +153,11 @@ export class DatasetStore implements DatasetCatalog {
     return formatDatasetReference(name, latest);
   }
 
-  async locate(reference: string): Promise<{ uri: string; sha256: string }> {
+  async locate(reference: string): Promise<{ uri: string; sha256: string; columns: readonly string[] }> {
     const { name, version } = parseReference(reference);
     if (version === undefined) throw new WindsockError('bad_request', `'${reference}' names no version: pin it to one first (dataset://${name}/<version>)`);
     const found = await this.requireVersion(name, version);
-    return { uri: found.artifactUri, sha256: found.sha256 };
+    return { uri: found.artifactUri, sha256: found.sha256, columns: found.columns };
   }
 
   async #latestVersion(name: string): Promise<number | undefined> {

@@ -6,6 +6,9 @@ import { DEFAULT_DATASET_MAX_BYTES, type DatasetSources, allowedHttpsUrl, datase
 import type { DatasetRoots } from '../../artifacts/dataset-roots';
 import { formatBytes } from '../../artifacts/bounded-body';
 import { parseS3Uri, s3Uri } from '../../artifacts/object-store-client';
+import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseCsv } from '../../core/data/csv';
 import { WindsockError } from '../../core/windsock-error';
 import type { DatasetResolver } from '../pipelines/pipeline-routes';
 
@@ -31,6 +34,14 @@ export class DatasetReferenceResolver implements DatasetResolver {
     }
   }
 
+  /** The header of a dataset in the catalog (recorded at upload) or in a file under the roots (its first line, bounded). */
+  async columnsOf(uri: string): Promise<readonly string[] | undefined> {
+    const kind = datasetReferenceKind(uri);
+    if (kind === 'catalog') return (await this.options.datasetCatalog?.locate(uri))?.columns;
+    if (kind !== 'file') return undefined;
+    return headerOfFile(fileURLToPath(uri));
+  }
+
   private async resolveS3(reference: string): Promise<string> {
     const objects = this.options.objectStore;
     if (!objects) throw noObjectStore(reference, 'bad_request');
@@ -47,5 +58,24 @@ export class DatasetReferenceResolver implements DatasetResolver {
       throw new WindsockError('bad_request', `dataset ${s3Uri(location)} is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit (WINDSOCK_DATASET_MAX_BYTES)`);
     }
     return s3Uri(location);
+  }
+}
+
+/** How much of a file is read for its header; a longer header is left to validation. */
+const HEADER_BYTES = 64 * 1024;
+
+async function headerOfFile(file: string): Promise<string[] | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const end = text.indexOf('\n');
+    if (end === -1) return undefined;
+    return parseCsv(text.slice(0, end).replace(/\r$/, '')).header;
+  } catch {
+    return undefined; // not CSV enough to tell: validation names the problem
+  } finally {
+    await handle.close();
   }
 }

@@ -7,6 +7,7 @@ import { gateSchema } from '../../core/evaluation/metric-gate';
 import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, overridesOf, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
 import { hasRole } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
+import { specColumnsMissingFrom } from '../../core/data/dataset-spec';
 import {
   approveUpdate,
   finalStages,
@@ -41,6 +42,8 @@ export interface ModelTemplates {
 export interface DatasetResolver {
   /** The dataset's URI for the worker, or a WindsockError naming why it cannot be used. */
   resolve(reference: string): Promise<string>;
+  /** The columns of a resolved dataset's header where they are cheap to know (undefined otherwise). */
+  columnsOf?(uri: string): Promise<readonly string[] | undefined>;
 }
 
 export interface PipelineRouteDeps {
@@ -135,6 +138,14 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         throw new WindsockError('forbidden', `the request loosens the model's policy, which only an admin may do: ${loosened.map((l) => `${l.field} (${l.why})`).join('; ')}`);
       }
       const datasetUri = await deps.datasets.resolve(body.dataset);
+      const columns = await deps.datasets.columnsOf?.(datasetUri);
+      const missing = columns ? specColumnsMissingFrom(template.datasetSpec, columns) : [];
+      if (missing.length > 0) {
+        throw new WindsockError(
+          'bad_request',
+          `dataset '${body.dataset}' does not match model '${body.model}': it has no column ${missing.map((m) => `'${m}'`).join(', ')} (its columns: ${columns!.slice(0, 50).join(', ')}${columns!.length > 50 ? ', ...' : ''})`,
+        );
+      }
       const pipelineId = await pipelineIdFor(principal.name, body, c.req.header('idempotency-key'));
       const input: PipelineInput = {
         pipelineId,

@@ -19,6 +19,7 @@ import { DatasetRoots } from '../../artifacts/dataset-roots';
 import { LocalBlobStore } from '../../artifacts/local-blob-store';
 import { openRegistry } from '../../registry/open-registry';
 import { RegistryStore } from '../../registry/registry-store';
+import { DatasetStore } from '../../registry/dataset-store';
 import { seedExampleModels } from '../../registry/seed-example-models';
 import { projectRoot } from '../../config/project-root';
 import { createWorker } from '../../worker/create-worker';
@@ -87,6 +88,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     notifier: { notify: async (n) => void notifications.push(n) },
     codeVersion: 'test',
     datasetRoots: testDatasetRoots,
+    datasetCatalog: new DatasetStore(registry),
     jobPollMs: 200,
     edge: options.edge,
   });
@@ -115,7 +117,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     registry,
     blobs: deps.blobs,
     edge: options.edge,
-    datasets: new DatasetReferenceResolver(testDatasetRoots),
+    datasets: new DatasetReferenceResolver(testDatasetRoots, { objectStore: deps.objectStore, datasetCatalog: deps.datasetCatalog }),
     principals,
     taskQueue,
   });

@@ -16,6 +16,7 @@ import { modelSignatureSchema } from '../../../core/serving/model-signature';
 import { ApiTokenStore } from '../../../registry/api-token-store';
 import { openRegistry } from '../../../registry/open-registry';
 import { RegistryStore } from '../../../registry/registry-store';
+import { DatasetStore } from '../../../registry/dataset-store';
 import type { VersionStatus } from '../../../registry/registry-types';
 import { seedExampleModels } from '../../../registry/seed-example-models';
 import servingFixture from '../../fixtures/breast-cancer-serving.json';
@@ -56,7 +57,7 @@ export async function openControlFixture(name: string) {
     },
   });
   const apiTokens = new ApiTokenStore(registry);
-  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new DatasetReferenceResolver(new DatasetRoots(datasetRoots, projectRoot)), principals, taskQueue: `routes-${name}`, maxBodyBytes };
+  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new DatasetReferenceResolver(new DatasetRoots(datasetRoots, projectRoot), { datasetCatalog: new DatasetStore(registry) }), principals, taskQueue: `routes-${name}`, maxBodyBytes };
   const replicas: Array<{ close(): void }> = [];
   const app = createControlApp({ ...common, edge });
   const appWithoutEdge = createControlApp(common);
