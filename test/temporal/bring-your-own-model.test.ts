@@ -87,8 +87,9 @@ describe('bring your own model and data', () => {
     expect(outputs[0]!.data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
 
     // The model's card tells the same story: the dataset version, the template revision, each class.
-    const card = await h.request('GET', `/v1/models/segments/versions/${done.version}/card`, { as: 'carol', headers: { accept: 'text/markdown' } });
+    const card = await h.request('GET', `/v1/models/segments/versions/${done.version}/card`, { as: 'carol' });
     expect(card.status).toBe(200);
+    expect(card.body).toMatchObject({ data: { uri: 'dataset://segments/1' }, training: { templateRevision: 1 }, evaluation: { classMetrics: version.body.classMetrics } });
   });
 
   it('makes the next template revision on PUT, and the next pipeline records it', async () => {
