@@ -1,7 +1,7 @@
 // Blob store on a local directory; URIs are file:// URLs. Writes go to a uniquely named temp file and
 // are renamed, so a reader never sees half an artifact and concurrent writers of one key never collide.
 import { createHash, randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WindsockError } from '../core/windsock-error';
@@ -44,6 +44,10 @@ export class LocalBlobStore implements BlobStore {
     return readFile(await this.localPath(uri));
   }
 
+  async readHead(uri: string, maxBytes: number): Promise<Uint8Array> {
+    return readFileHead(await this.localPath(uri), maxBytes);
+  }
+
   async localPath(uri: string): Promise<string> {
     if (!uri.startsWith('file:')) throw new WindsockError('bad_request', `the local artifact store cannot read '${uri}'`);
     return fileURLToPath(uri);
@@ -62,4 +66,16 @@ export class LocalBlobStore implements BlobStore {
 /** SHA-256 as lowercase hex, on Node; text is hashed as UTF-8. */
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** A file's first `maxBytes` bytes at most. */
+export async function readFileHead(file: string, maxBytes: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes);
+    const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }

@@ -112,6 +112,26 @@ export class ObjectStoreClient {
     return this.transfer(what, () => readBoundedBody(res, bounds.maxBytes ?? Number.MAX_SAFE_INTEGER, s3Uri(location), bounds.limitName));
   }
 
+  /** The object's first `maxBytes` bytes at most (a ranged read: the rest is never sent). */
+  async getHead(location: S3Location, maxBytes: number): Promise<Buffer> {
+    const what = `read the start of ${s3Uri(location)}`;
+    const res = await this.send('GET', this.url(location), { what, headers: { range: `bytes=0-${maxBytes - 1}` } });
+    if (res.status === 416) return Buffer.alloc(0); // an empty object has no first byte
+    if (!res.ok) throw await this.failure(res, what);
+    // A store that ignores the range answers 200 with the whole object: read only what was asked.
+    const reader = res.body?.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (reader && total < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+    await reader?.cancel().catch(() => undefined);
+    return Buffer.concat(chunks, total).subarray(0, maxBytes);
+  }
+
   /** The object's body as a stream (for writing to a file without holding it in memory). */
   async getStream(location: S3Location): Promise<Readable> {
     const what = `read ${s3Uri(location)}`;

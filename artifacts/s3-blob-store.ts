@@ -64,6 +64,11 @@ export class S3BlobStore implements BlobStore {
     return this.options.objects.get(parseS3Uri(uri, 'artifact URI'));
   }
 
+  async readHead(uri: string, maxBytes: number): Promise<Uint8Array> {
+    if (!uri.startsWith('s3:')) return this.other(uri).readHead(uri, maxBytes);
+    return this.options.objects.getHead(parseS3Uri(uri, 'artifact URI'), maxBytes);
+  }
+
   async localPath(uri: string): Promise<string> {
     if (!uri.startsWith('s3:')) return this.other(uri).localPath(uri);
     const location = parseS3Uri(uri, 'artifact URI');

@@ -6,13 +6,12 @@ import { DEFAULT_DATASET_MAX_BYTES, type DatasetSources, allowedHttpsUrl, datase
 import type { DatasetRoots } from '../../artifacts/dataset-roots';
 import { formatBytes } from '../../artifacts/bounded-body';
 import { parseS3Uri, s3Uri } from '../../artifacts/object-store-client';
-import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from '../../core/data/csv';
+import { readFileHead } from '../../artifacts/local-blob-store';
 import { WindsockError } from '../../core/windsock-error';
 import type { DatasetResolver } from '../pipelines/pipeline-routes';
 
-export type DatasetReferenceOptions = Omit<DatasetSources, 'datasetRoots' | 'blobs'>;
+export type DatasetReferenceOptions = Omit<DatasetSources, 'datasetRoots'>;
 
 export class DatasetReferenceResolver implements DatasetResolver {
   constructor(
@@ -34,12 +33,23 @@ export class DatasetReferenceResolver implements DatasetResolver {
     }
   }
 
-  /** The header of a dataset in the catalog (recorded at upload) or in a file under the roots (its first line, bounded). */
-  async columnsOf(uri: string): Promise<readonly string[] | undefined> {
+  /**
+   * The first SAMPLE_BYTES of a dataset, for the submit-time check of its first rows: a registry
+   * dataset from the artifact store, an s3:// object by a ranged read, a file under the roots.
+   */
+  async headOf(uri: string): Promise<{ text: string; truncated: boolean } | undefined> {
     const kind = datasetReferenceKind(uri);
-    if (kind === 'catalog') return (await this.options.datasetCatalog?.locate(uri))?.columns;
-    if (kind !== 'file') return undefined;
-    return headerOfFile(fileURLToPath(uri));
+    let bytes: Uint8Array | undefined;
+    if (kind === 'catalog' && this.options.datasetCatalog && this.options.blobs) {
+      bytes = await this.options.blobs.readHead((await this.options.datasetCatalog.locate(uri)).uri, SAMPLE_BYTES + 1);
+    } else if (kind === 's3' && this.options.objectStore) {
+      bytes = await this.options.objectStore.getHead(parseS3Uri(uri, 'dataset'), SAMPLE_BYTES + 1);
+    } else if (kind === 'file') {
+      bytes = await readFileHead(fileURLToPath(uri), SAMPLE_BYTES + 1);
+    }
+    if (bytes === undefined) return undefined;
+    const truncated = bytes.byteLength > SAMPLE_BYTES;
+    return { text: new TextDecoder().decode(truncated ? bytes.subarray(0, SAMPLE_BYTES) : bytes), truncated };
   }
 
   private async resolveS3(reference: string): Promise<string> {
@@ -61,21 +71,5 @@ export class DatasetReferenceResolver implements DatasetResolver {
   }
 }
 
-/** How much of a file is read for its header; a longer header is left to validation. */
-const HEADER_BYTES = 64 * 1024;
-
-async function headerOfFile(file: string): Promise<string[] | undefined> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8');
-    const end = text.indexOf('\n');
-    if (end === -1) return undefined;
-    return parseCsv(text.slice(0, end).replace(/\r$/, '')).header;
-  } catch {
-    return undefined; // not CSV enough to tell: validation names the problem
-  } finally {
-    await handle.close();
-  }
-}
+/** How much of a dataset is checked at submit: its header and first rows. */
+const SAMPLE_BYTES = 256 * 1024;

@@ -26,6 +26,7 @@ const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 const registry = new RegistryStore(db);
 const datasetStore = new DatasetStore(registry);
 const objectStore = objectStoreFromEnv(env);
+const blobs = openBlobStore(env, objectStore);
 const schedules = new GrpcRetrainScheduleGateway(client);
 const reconciled = await reconcileSchedules({ registry, schedules, taskQueue: env.WINDSOCK_TASK_QUEUE });
 if (reconciled.created.length) console.log(`[api] recreated retraining schedules missing from Temporal: ${reconciled.created.join(', ')}`);
@@ -35,7 +36,7 @@ const app = createControlApp({
   gateway: new GrpcTemporalGateway(client),
   schedules,
   registry,
-  blobs: openBlobStore(env, objectStore),
+  blobs,
   edge: env.WINDSOCK_EDGE_URL
     ? new EdgeClient({
         baseUrl: env.WINDSOCK_EDGE_URL,
@@ -48,6 +49,7 @@ const app = createControlApp({
     datasetHosts: env.datasetHosts,
     datasetMaxBytes: env.WINDSOCK_DATASET_MAX_BYTES,
     datasetCatalog: datasetStore,
+    blobs,
   }),
   datasetStore,
   datasetUploadMaxBytes: env.WINDSOCK_DATASET_UPLOAD_MAX_BYTES,

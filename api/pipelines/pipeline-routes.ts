@@ -7,7 +7,7 @@ import { gateSchema } from '../../core/evaluation/metric-gate';
 import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, overridesOf, rolloutPlanSchema, type PipelineTemplate } from '../../core/pipeline/pipeline-template';
 import { hasRole } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
-import { specColumnsMissingFrom } from '../../core/data/dataset-spec';
+import { checkDatasetSample } from '../../core/data/dataset-sample-check';
 import {
   approveUpdate,
   finalStages,
@@ -42,8 +42,8 @@ export interface ModelTemplates {
 export interface DatasetResolver {
   /** The dataset's URI for the worker, or a WindsockError naming why it cannot be used. */
   resolve(reference: string): Promise<string>;
-  /** The columns of a resolved dataset's header where they are cheap to know (undefined otherwise). */
-  columnsOf?(uri: string): Promise<readonly string[] | undefined>;
+  /** The first bytes of a resolved dataset where they are cheap to read (undefined otherwise); `truncated` when it goes on. */
+  headOf?(uri: string): Promise<{ text: string; truncated: boolean } | undefined>;
 }
 
 export interface PipelineRouteDeps {
@@ -138,13 +138,12 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         throw new WindsockError('forbidden', `the request loosens the model's policy, which only an admin may do: ${loosened.map((l) => `${l.field} (${l.why})`).join('; ')}`);
       }
       const datasetUri = await deps.datasets.resolve(body.dataset);
-      const columns = await deps.datasets.columnsOf?.(datasetUri);
-      const missing = columns ? specColumnsMissingFrom(template.datasetSpec, columns) : [];
-      if (missing.length > 0) {
-        throw new WindsockError(
-          'bad_request',
-          `dataset '${body.dataset}' does not match model '${body.model}': it has no column ${missing.map((m) => `'${m}'`).join(', ')} (its columns: ${columns!.slice(0, 50).join(', ')}${columns!.length > 50 ? ', ...' : ''})`,
-        );
+      const head = await deps.datasets.headOf?.(datasetUri);
+      const sample = head ? checkDatasetSample(template.datasetSpec, head.text, head.truncated) : undefined;
+      if (sample && sample.problems.length > 0) {
+        const shown = sample.problems.slice(0, 5).join('; ');
+        const more = sample.problems.length > 5 ? `; and ${sample.problems.length - 5} more` : '';
+        throw new WindsockError('bad_request', `dataset '${body.dataset}' does not fit model '${body.model}' (checked on its first ${sample.rows} rows): ${shown}${more}`);
       }
       const pipelineId = await pipelineIdFor(principal.name, body, c.req.header('idempotency-key'));
       const input: PipelineInput = {

@@ -71,9 +71,3 @@ export function positiveClassIndex(spec: Pick<DatasetSpec, 'target'>): number | 
   const { classes, positiveClass } = spec.target;
   return positiveClass === undefined ? undefined : classes.indexOf(positiveClass);
 }
-
-/** The spec's columns (features, then the target) that a dataset's header lacks, in spec order. */
-export function specColumnsMissingFrom(spec: Pick<DatasetSpec, 'features' | 'target'>, header: readonly string[]): string[] {
-  const present = new Set(header);
-  return [...spec.features.map((f) => f.name), spec.target.name].filter((name) => !present.has(name));
-}

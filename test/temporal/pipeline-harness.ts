@@ -117,7 +117,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     registry,
     blobs: deps.blobs,
     edge: options.edge,
-    datasets: new DatasetReferenceResolver(testDatasetRoots, { objectStore: deps.objectStore, datasetCatalog: deps.datasetCatalog }),
+    datasets: new DatasetReferenceResolver(testDatasetRoots, { objectStore: deps.objectStore, datasetCatalog: deps.datasetCatalog, blobs: deps.blobs }),
     principals,
     taskQueue,
   });

@@ -57,7 +57,7 @@ export async function openControlFixture(name: string) {
     },
   });
   const apiTokens = new ApiTokenStore(registry);
-  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new DatasetReferenceResolver(new DatasetRoots(datasetRoots, projectRoot), { datasetCatalog: new DatasetStore(registry) }), principals, taskQueue: `routes-${name}`, maxBodyBytes };
+  const common = { gateway, schedules, registry, apiTokens, blobs, datasets: new DatasetReferenceResolver(new DatasetRoots(datasetRoots, projectRoot), { datasetCatalog: new DatasetStore(registry), blobs }), principals, taskQueue: `routes-${name}`, maxBodyBytes };
   const replicas: Array<{ close(): void }> = [];
   const app = createControlApp({ ...common, edge });
   const appWithoutEdge = createControlApp(common);

@@ -26,13 +26,24 @@ beforeEach(() => f.reset());
 describe('pipeline datasets', () => {
   it("refuse a file whose header lacks the model's columns with a 400 naming them", async () => {
     const res = await f.request('POST', '/v1/pipelines', { as: 'alice', body: { model: 'breast-cancer', dataset: path.join(f.datasetRoots[1]!, 'two-columns.csv') } });
-    expectRefusal(res, 400, 'bad_request', /does not match model 'breast-cancer': it has no column 'mean_texture', 'mean_perimeter', .* \(its columns: mean_radius, diagnosis\)$/);
+    expectRefusal(res, 400, 'bad_request', /does not fit model 'breast-cancer' \(checked on its first 60 rows\): column mean_texture is missing from the file; the spec lists it as a feature \(float\); .*; and 24 more$/);
     await f.expectNothingDone();
   });
 
   it("refuse a registry dataset whose header lacks the model's columns with a 400", async () => {
     const res = await f.request('POST', '/v1/pipelines', { as: 'alice', body: { model: 'breast-cancer', dataset: 'dataset://two-columns' } });
-    expectRefusal(res, 400, 'bad_request', /^dataset 'dataset:\/\/two-columns' does not match model 'breast-cancer': it has no column 'mean_texture'/);
+    expectRefusal(res, 400, 'bad_request', /^dataset 'dataset:\/\/two-columns' does not fit model 'breast-cancer' \(checked on its first 60 rows\): column mean_texture is missing/);
+    await f.expectNothingDone();
+  });
+
+  it('refuse a dataset with text where the spec has numbers, or an unknown class, with a 400 naming the column and rows', async () => {
+    const lines = readFileSync(path.join(projectRoot, 'examples/breast-cancer/data/breast-cancer.csv'), 'utf8').split('\n');
+    const broken = lines.map((line, i) => (i === 3 ? line.replace(/^[^,]+/, 'twelve') : i === 5 ? line.replace(/,[^,]+$/, ',unsure') : line)).join('\n');
+    expect((await upload('broken-bc', broken)).status).toBe(201);
+    await f.settle();
+    const res = await f.request('POST', '/v1/pipelines', { as: 'alice', body: { model: 'breast-cancer', dataset: 'dataset://broken-bc' } });
+    expectRefusal(res, 400, 'bad_request', /^dataset 'dataset:\/\/broken-bc' does not fit model 'breast-cancer' \(checked on its first 569 rows\): .*mean_radius.*row 3.*; .*diagnosis.*row 5/);
+    expect(res.body.error.message).not.toMatch(/twelve|unsure/);
     await f.expectNothingDone();
   });
 
