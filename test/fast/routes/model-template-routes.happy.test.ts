@@ -1,5 +1,7 @@
 // POST /v1/models registers a model's template (revision 1), the same again changes nothing, PUT makes
 // the next revision (audited), and the revisions stay readable; pipelines record the revision they ran.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_TRAINER_COMMAND } from '../../../core/pipeline/pipeline-template';
 import { openControlFixture, type ControlFixture } from './control-app-fixture';
@@ -65,7 +67,9 @@ describe('model templates', () => {
   it('start pipelines from the current revision and record it', async () => {
     await f.request('POST', '/v1/models', { as: 'erin', body: { name: 'recorded', ...irisLikeTemplate() } });
     await f.request('PUT', '/v1/models/recorded', { as: 'erin', body: { ...irisLikeTemplate(), params: { epochs: 40 } } });
-    const started = await f.request('POST', '/v1/pipelines', { as: 'alice', body: { model: 'recorded', dataset: 'examples/breast-cancer/data/breast-cancer.csv' } });
+    const flowers = path.join(f.datasetRoots[1]!, 'flowers.csv');
+    writeFileSync(flowers, 'sepal_length,sepal_width,petal_length,colour,species\n5.1,3.5,1.4,white,setosa\n6.3,2.9,5.6,,virginica\n');
+    const started = await f.request('POST', '/v1/pipelines', { as: 'alice', body: { model: 'recorded', dataset: flowers } });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const [start] = f.gateway.commands;
     expect(start).toMatchObject({ kind: 'start', options: { workflowType: 'modelPipeline', args: [{ templateRevision: 2, params: { epochs: 40 } }] } });
