@@ -150,7 +150,7 @@ Windsock is up.
   compute       ${runnerUrl ? `job runner ${runnerUrl}${localRunner ? ` (local; jobs in ${runnerHome})` : ''}` : 'local (WINDSOCK_RUNNER=local or WINDSOCK_RUNNER_URL for a job runner)'}
   Temporal      ${env.TEMPORAL_ADDRESS}${temporal ? `  (HTTP API ${temporal.httpAddress}, UI http://127.0.0.1:8233)` : ''}
   registry      ${env.registryUrl}
-  artifacts     ${env.artifactsDir}
+  artifacts     ${env.WINDSOCK_ARTIFACTS_URL ? `${env.WINDSOCK_ARTIFACTS_URL}${env.WINDSOCK_S3_ENDPOINT ? ` at ${env.WINDSOCK_S3_ENDPOINT}` : ''}` : env.artifactsDir}
   models        ${seeded.join(', ')}
   tokens        ${generated ? `generated, in ${tokensFile(env)}` : 'from WINDSOCK_TOKENS'}
 ${principals.map((p) => `    ${p.name.padEnd(8)} ${p.roles.join('+').padEnd(20)} ${shownToken(p)}`).join('\n')}
