@@ -47,9 +47,9 @@ export function retrainActivities(deps: ActivityDeps) {
         gate: retrainGate(template.gate, template.retrain.minImprovement),
         holdout: template.holdout,
         approvalTimeoutSeconds: template.approvalTimeoutSeconds,
-        // The person who asked for a retrain is its submitter, so four-eyes holds for them as for any
-        // pipeline; what a schedule or the drift monitor starts is Windsock's own.
-        submittedBy: input.cause.source === 'manual' ? input.cause.requestedBy : `windsock-retrain (${input.cause.source}: ${input.cause.requestedBy})`,
+        // The person who asked for a retrain (or whose upload started it) is its submitter, so four-eyes
+        // holds for them as for any pipeline; what a schedule or the drift monitor starts is Windsock's own.
+        submittedBy: input.cause.source === 'manual' || input.cause.source === 'new_data' ? input.cause.requestedBy : `windsock-retrain (${input.cause.source}: ${input.cause.requestedBy})`,
         rollout: deps.edge ? rolloutPlanSchema.parse(template.rollout) : undefined,
         retrain: {
           source: input.cause.source,

@@ -29,7 +29,7 @@ export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected',
 
 /** Why a retraining pipeline runs; its challenger must beat the champion or it ends `not_better`. */
 export interface RetrainCause {
-  source: 'drift' | 'schedule' | 'manual';
+  source: 'drift' | 'schedule' | 'manual' | 'new_data';
   reason: string;
   /** The dataset location the fresh file was picked from (lineage). */
   datasetLocation?: string;

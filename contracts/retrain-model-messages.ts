@@ -1,10 +1,10 @@
 // retrainModel's input, status and messages: one workflow per model (`retrain:<model>`), started or
-// signalled with signal-with-start by the drift monitor, a schedule or a person.
+// signalled with signal-with-start by the drift monitor, a schedule, a new dataset version or a person.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Stage } from './model-pipeline-messages';
 
 export interface RetrainRequest {
-  source: 'drift' | 'schedule' | 'manual';
+  source: 'drift' | 'schedule' | 'manual' | 'new_data';
   reason: string;
   requestedBy: string;
   /** After the pipeline, drift requests are dropped for this long (the drift policy's cooldown). */
@@ -34,3 +34,13 @@ export interface RetrainStatus {
 export const retrainWorkflowId = (model: string) => `retrain:${model}`;
 export const retrainRequestedSignal = defineSignal<[RetrainRequest]>('retrainRequested');
 export const retrainStatusQuery = defineQuery<RetrainStatus>('retrainStatus');
+
+/** The request that starts (or joins) a model's retraining, as every source sends it. */
+export const retrainSignalWithStart = (model: string, taskQueue: string, request: RetrainRequest) => ({
+  workflowType: 'retrainModel',
+  workflowId: retrainWorkflowId(model),
+  taskQueue,
+  args: [{ model } satisfies RetrainInput],
+  signal: 'retrainRequested',
+  signalArg: request,
+});

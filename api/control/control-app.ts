@@ -15,6 +15,7 @@ import { auditRoutes } from './routes/audit-routes';
 import { datasetRoutes, isDatasetStreamingRoute } from './routes/dataset-routes';
 import { modelRoutes } from './routes/model-routes';
 import { modelTemplateRoutes } from './routes/model-template-routes';
+import { newDataRetrains } from './new-data-retrains';
 import { pipelineRoutes, type DatasetResolver } from '../pipelines/pipeline-routes';
 import { retrainScheduleRoutes } from './routes/retrain-schedule-routes';
 import { retrainRoutes } from './routes/retrain-routes';
@@ -63,7 +64,13 @@ export function createControlApp(deps: ControlAppDeps) {
     .route('/models', retrainRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/models', retrainScheduleRoutes({ schedules: deps.schedules, taskQueue: deps.taskQueue, registry: deps.registry }))
     .route('/audit', auditRoutes({ registry: deps.registry }))
-    .route('/datasets', datasetRoutes({ datasets: datasetStore, blobs: deps.blobs, uploadMaxBytes: deps.datasetUploadMaxBytes, spoolDir: deps.datasetSpoolDir }))
+    .route('/datasets', datasetRoutes({
+        datasets: datasetStore,
+        blobs: deps.blobs,
+        uploadMaxBytes: deps.datasetUploadMaxBytes,
+        spoolDir: deps.datasetSpoolDir,
+        onNewVersion: newDataRetrains({ registry: deps.registry, gateway: deps.gateway, taskQueue: deps.taskQueue }),
+      }))
     .route('/tokens', tokenRoutes({ tokens: apiTokens, principals: deps.principals }));
 
   const jsonBodyLimit = limitBody(deps.maxBodyBytes);

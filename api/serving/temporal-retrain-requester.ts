@@ -1,20 +1,13 @@
 // Retrain requests from the serving side, through whichever Temporal gateway it has (the HTTP API on
 // Workers): signal-with-start of the model's retrain workflow.
-import { retrainWorkflowId, type RetrainRequest } from '../../contracts/retrain-model-messages';
+import { retrainSignalWithStart, type RetrainRequest } from '../../contracts/retrain-model-messages';
 import type { TemporalGateway } from '../temporal/temporal-gateway';
 import type { RetrainRequester } from './drift-monitor';
 
 export function temporalRetrainRequester(gateway: TemporalGateway, taskQueue: string): RetrainRequester {
   return {
     async requestRetrain(model: string, request: RetrainRequest): Promise<void> {
-      await gateway.signalWithStart({
-        workflowType: 'retrainModel',
-        workflowId: retrainWorkflowId(model),
-        taskQueue,
-        args: [{ model }],
-        signal: 'retrainRequested',
-        signalArg: request,
-      });
+      await gateway.signalWithStart(retrainSignalWithStart(model, taskQueue, request));
     },
   };
 }

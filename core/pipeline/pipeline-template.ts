@@ -88,6 +88,15 @@ export const retrainConfigSchema = z.strictObject({
    * champion yet always waits for a person.
    */
   autoApprove: z.boolean().default(false),
+  /**
+   * Each new version of the registry dataset `dataset` names (`dataset://name`, no version) starts a
+   * retrain, so uploads feed continuous training; off by default (schedules and drift pick the newest
+   * version whenever they run).
+   */
+  onNewData: z.boolean().default(false),
+}).refine((retrain) => !retrain.onNewData || /^dataset:\/\/[^/]+$/.test(retrain.dataset), {
+  message: 'onNewData follows a registry dataset: set dataset to dataset://<name> (without a version)',
+  path: ['onNewData'],
 });
 
 export const pipelineTemplateSchema = z.strictObject({

@@ -13,6 +13,7 @@ import { parseCsv } from '../../core/data/csv';
 import { datasetSpecSchema } from '../../core/data/dataset-spec';
 import { toFeatureMatrix } from '../../core/data/dataset-validation';
 import { servingAdminToken, startNodeServingApp } from '../serving/node-serving-app';
+import { retrainWorkflowId, type RetrainStatus } from '../../contracts/retrain-model-messages';
 import { startHarness, type Harness } from './pipeline-harness';
 
 const csv = readFileSync(path.join(projectRoot, 'test/fixtures/mixed-tabular.csv'), 'utf8');
@@ -102,5 +103,30 @@ describe('bring your own model and data', () => {
     const waiting = await h.waitForStage(started.body.pipelineId, ['awaiting_approval', 'failed']);
     expect(waiting.templateRevision).toBe(2);
     expect((await h.request('POST', `/v1/pipelines/${started.body.pipelineId}/cancel`, { as: 'alice' })).status).toBe(202);
+  });
+
+  it('retrains on each new version of the dataset once the model follows it, the uploader as submitter', async () => {
+    const current = await h.request('GET', '/v1/models/segments', { as: 'carol' });
+    const following = { ...current.body.template, description: current.body.description, retrain: { dataset: 'dataset://segments', onNewData: true } };
+    expect((await h.request('PUT', '/v1/models/segments', { as: 'erin', body: following })).status).toBe(200);
+
+    const more = csv + csv.split('\n').slice(1, 41).join('\n') + '\n';
+    const uploaded = await h.request('PUT', '/v1/datasets/segments', { as: 'erin', raw: more, headers: { 'content-type': 'text/csv' } });
+    expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
+    expect(uploaded.body).toMatchObject({ version: 2, retrains: [{ model: 'segments', requested: true }] });
+
+    const retrain = h.client.workflow.getHandle(retrainWorkflowId('segments'));
+    let pipelineId: string | undefined;
+    for (const by = Date.now() + 60_000; !pipelineId && Date.now() < by; ) {
+      pipelineId = (await retrain.query<RetrainStatus>('retrainStatus').catch(() => undefined))?.pipelineId;
+      if (!pipelineId) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pipelineId, 'the upload started no retrain pipeline').toBeDefined();
+    const ended = await h.waitForStage(pipelineId!, ['awaiting_approval', 'not_better', 'failed']);
+    expect(['awaiting_approval', 'not_better'], JSON.stringify(ended.error)).toContain(ended.stage);
+    expect(ended).toMatchObject({ submittedBy: 'erin', templateRevision: 3, retrain: { source: 'new_data', datasetLocation: 'dataset://segments' }, dataset: { rowCount: 340 } });
+    if (ended.stage === 'awaiting_approval') {
+      expect((await h.request('POST', `/v1/pipelines/${pipelineId}/cancel`, { as: 'erin' })).status).toBe(202);
+    }
   });
 });

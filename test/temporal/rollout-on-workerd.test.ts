@@ -88,7 +88,7 @@ it('starts one retraining pipeline when workerd sees drift, however many monitor
   // Its own model: retrain:<model> is one workflow id on the dev server the test files share.
   const model = 'bc-workerd';
   const template = (await h.registry.getModel('breast-cancer'))!.template;
-  await h.registry.saveTemplate(model, { ...template, retrain: { dataset: 'examples/breast-cancer/data/', minImprovement: 1e-6, autoApprove: false } }, 'workerd drift test', 'test');
+  await h.registry.saveTemplate(model, { ...template, retrain: { dataset: 'examples/breast-cancer/data/', minImprovement: 1e-6, autoApprove: false, onNewData: false } }, 'workerd drift test', 'test');
   const champion = await approved({ model, ...instant('breast-cancer-mlp.onnx') }, 'drift-champion');
   expect((await h.waitForStage(champion, ['succeeded', 'rolled_back', 'failed'])).stage).toBe('succeeded');
 

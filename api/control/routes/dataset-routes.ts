@@ -47,6 +47,18 @@ export interface DatasetRouteDeps {
   uploadMaxBytes?: number;
   /** Where uploads are spooled while they are checked; the OS's temp directory when left out. */
   spoolDir?: string;
+  /**
+   * Called once a new version is stored: starts the retrains of models that follow the dataset
+   * (`retrain.onNewData`); what it answers goes into the upload's answer.
+   */
+  onNewVersion?: (reference: string, by: string) => Promise<NewDataRetrain[]>;
+}
+
+/** A model retrained because a dataset it follows has a new version; `error` when the request failed (the version is kept). */
+export interface NewDataRetrain {
+  model: string;
+  requested: boolean;
+  error?: string;
 }
 
 /**
@@ -146,7 +158,7 @@ async function readSample(chunks: AsyncIterable<Uint8Array>, maxBytes: number, k
   }
 }
 
-export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASET_UPLOAD_MAX_BYTES, spoolDir }: DatasetRouteDeps) {
+export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASET_UPLOAD_MAX_BYTES, spoolDir, onNewVersion }: DatasetRouteDeps) {
   /** The first rows of a stored version, for a person to see what it holds. */
   async function preview(version: DatasetVersion) {
     const file = await blobs.localPath(version.artifactUri);
@@ -218,7 +230,9 @@ export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASE
         const stored = await blobs.putFile(`datasets/${name}/${sha256}/data.csv`, file);
         if (stored.sha256 !== sha256) throw new WindsockError('internal', `the artifact store holds other bytes than were uploaded for dataset '${name}' (${stored.sha256}, not ${sha256})`, { retryable: true });
         const { version, created } = await datasets.createVersion({ name, description, sha256, sizeBytes: size, rows: summary.rows, columns: summary.header, artifactUri: stored.uri, by });
-        return c.json(versionView(version), created ? 201 : 200);
+        if (!created) return c.json(versionView(version), 200);
+        const retrains = onNewVersion ? await onNewVersion(formatDatasetReference(name, version.version), by) : [];
+        return c.json({ ...versionView(version), ...(retrains.length > 0 ? { retrains } : {}) }, 201);
       } finally {
         await rm(spool, { recursive: true, force: true });
       }

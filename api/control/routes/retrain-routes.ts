@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { WindsockError } from '../../../core/windsock-error';
 import type { RegistryStore } from '../../../registry/registry-store';
-import { retrainWorkflowId, type RetrainRequest, type RetrainStatus } from '../../../contracts/retrain-model-messages';
+import { retrainSignalWithStart, retrainWorkflowId, type RetrainRequest, type RetrainStatus } from '../../../contracts/retrain-model-messages';
 import type { ApiEnv } from '../../http/api-env';
 import { requireRole } from '../../http/bearer-auth';
 import type { TemporalGateway } from '../../temporal/temporal-gateway';
@@ -28,14 +28,7 @@ export function retrainRoutes({ gateway, taskQueue, registry }: RetrainRouteDeps
       }
       const principal = c.get('principal').name;
       const request: RetrainRequest = { source: 'manual', reason: c.req.valid('json').reason ?? `requested by ${principal}`, requestedBy: principal };
-      const { workflowId } = await gateway.signalWithStart({
-        workflowType: 'retrainModel',
-        workflowId: retrainWorkflowId(model.name),
-        taskQueue,
-        args: [{ model: model.name }],
-        signal: 'retrainRequested',
-        signalArg: request,
-      });
+      const { workflowId } = await gateway.signalWithStart(retrainSignalWithStart(model.name, taskQueue, request));
       return c.json({ workflowId, location: `/v1/models/${model.name}/retrain` }, 202);
     })
     .get('/:name/retrain', validate('param', modelParam), async (c) => {
