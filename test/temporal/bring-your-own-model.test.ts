@@ -110,7 +110,9 @@ describe('bring your own model and data', () => {
     const following = { ...current.body.template, description: current.body.description, retrain: { dataset: 'dataset://segments', onNewData: true } };
     expect((await h.request('PUT', '/v1/models/segments', { as: 'erin', body: following })).status).toBe(200);
 
-    const more = csv + csv.split('\n').slice(1, 41).join('\n') + '\n';
+    // Forty more rows: the first forty with their score moved a little (exact repeats would fail the duplicate check).
+    const nudged = csv.split('\n').slice(1, 41).map((line) => line.split(',').map((cell, i) => (i === 2 ? String((Number(cell) || 0) + 0.001) : cell)).join(','));
+    const more = csv + nudged.join('\n') + '\n';
     const uploaded = await h.request('PUT', '/v1/datasets/segments', { as: 'erin', raw: more, headers: { 'content-type': 'text/csv' } });
     expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
     expect(uploaded.body).toMatchObject({ version: 2, retrains: [{ model: 'segments', requested: true }] });
