@@ -68,7 +68,8 @@ describe('control API errors', () => {
     const started = [];
     for await (const wf of h.client.workflow.list({ query: `TaskQueue = '${h.taskQueue}'` })) started.push(wf.workflowId);
     expect(started).toEqual([]);
-    expect(await h.registry.listAudit()).toEqual([]);
+    // The example models' registrations at start are all the log holds.
+    expect((await h.registry.listAudit()).filter((e) => e.event !== 'model.registered')).toEqual([]);
     expect(await h.registry.listVersions('breast-cancer')).toEqual([]);
   });
 
