@@ -1,4 +1,5 @@
 // modelPipeline's input, status and messages. The API, the CLI and the tests import these consts.
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DatasetSpec } from '../core/data/dataset-spec';
 import type { Gate, GateResult } from '../core/evaluation/metric-gate';
@@ -126,3 +127,23 @@ export const rejectSignal = defineSignal<[DecisionInput]>('reject');
 export const approveUpdate = defineUpdate<{ accepted: true }, [DecisionInput]>('approveVersion');
 export const rejectUpdate = defineUpdate<{ accepted: true }, [DecisionInput]>('rejectVersion');
 export const statusQuery = defineQuery<PipelineStatus>('status');
+
+/**
+ * The custom search attributes every pipeline carries, so that GET /v1/pipelines can list them through
+ * Temporal visibility. A namespace must have them registered (Keyword), or the pipeline's first
+ * workflow task fails: the dev server gets them with `--search-attribute`, a cluster or Temporal
+ * Cloud with `temporal operator search-attribute create` (registerSearchAttributesCommand).
+ */
+type KeywordKey = Extract<SearchAttributeUpdatePair, { key: { type: 'KEYWORD' } }>['key'];
+export const pipelineSearchAttributes: Record<'model' | 'stage' | 'submittedBy', KeywordKey> = {
+  model: { name: 'WindsockModel', type: 'KEYWORD' },
+  stage: { name: 'WindsockStage', type: 'KEYWORD' },
+  submittedBy: { name: 'WindsockSubmittedBy', type: 'KEYWORD' },
+};
+
+export const pipelineSearchAttributeNames = Object.values(pipelineSearchAttributes).map((key) => key.name);
+
+/** The Temporal CLI command that registers the attributes on a namespace. */
+export function registerSearchAttributesCommand(namespace = 'default'): string {
+  return `temporal operator search-attribute create --namespace ${namespace} ${pipelineSearchAttributeNames.map((name) => `--name ${name} --type Keyword`).join(' ')}`;
+}

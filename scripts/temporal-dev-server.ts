@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
+import { pipelineSearchAttributeNames } from '../contracts/model-pipeline-messages';
 import { stopChildProcess } from './local-processes';
 
 export interface DevServerOptions {
@@ -41,6 +42,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--port', String(options.grpcPort),
     '--http-port', String(options.httpPort),
     '--log-level', 'warn',
+    // Pipelines upsert these (GET /v1/pipelines lists by them); without them a pipeline's workflow task fails.
+    ...pipelineSearchAttributeNames.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.headless) args.push('--headless');
@@ -61,6 +64,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   );
   exited.catch(() => undefined);
   await Promise.race([waitForTemporal(address, 60_000), exited]);
+  // The flags register attributes only when the server creates the namespace: a SQLite file from before
+  // they existed keeps its namespace without them.
+  if (options.dbFile) await ensurePipelineSearchAttributes(address);
   return {
     address,
     httpAddress: `http://${ip}:${options.httpPort}`,
@@ -87,4 +93,20 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
     }
   }
   throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/** Registers the pipeline search attributes the namespace lacks (idempotent). */
+export async function ensurePipelineSearchAttributes(address: string, namespace = 'default'): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = pipelineSearchAttributeNames.filter((name) => !(customAttributes && name in customAttributes));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
+    });
+  } finally {
+    await connection.close();
+  }
 }

@@ -6,8 +6,10 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
@@ -15,6 +17,7 @@ import type * as activities from '../activities';
 import {
   approveSignal,
   approveUpdate,
+  pipelineSearchAttributes,
   rejectSignal,
   rejectUpdate,
   statusQuery,
@@ -90,7 +93,18 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       pipelineId: input.pipelineId,
       details,
     });
+  // Model, stage and submitter as search attributes, for GET /v1/pipelines. Histories recorded before
+  // them have no upserts: the patch keeps those replaying as they ran.
+  const searchable = patched('search-attributes');
+  if (searchable) {
+    upsertSearchAttributes([
+      { key: pipelineSearchAttributes.model, value: input.model },
+      { key: pipelineSearchAttributes.submittedBy, value: input.submittedBy },
+      { key: pipelineSearchAttributes.stage, value: status.stage },
+    ]);
+  }
   const enter = async (stage: Stage, details: Record<string, unknown> = {}) => {
+    if (searchable && stage !== status.stage) upsertSearchAttributes([{ key: pipelineSearchAttributes.stage, value: stage }]);
     status.stage = stage;
     await audit(`pipeline.${stage}`, details);
   };

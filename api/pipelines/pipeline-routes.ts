@@ -11,7 +11,9 @@ import { checkDatasetSample } from '../../core/data/dataset-sample-check';
 import {
   approveUpdate,
   finalStages,
+  pipelineSearchAttributes,
   rejectUpdate,
+  stages,
   statusQuery,
   type PipelineInput,
   type PipelineStatus,
@@ -27,7 +29,8 @@ import {
 } from '../../contracts/canary-rollout-messages';
 import type { ApiEnv } from '../http/api-env';
 import { requireRole } from '../http/bearer-auth';
-import type { TemporalGateway, WorkflowDescription } from '../temporal/temporal-gateway';
+import type { TemporalGateway, WorkflowDescription, WorkflowListing } from '../temporal/temporal-gateway';
+import { cursorFor, pageTokenOf, pipelineListQuery } from './pipeline-list-query';
 import { validate } from '../http/validate';
 import { modelName, pipelineId } from '../../contracts/shared-params';
 import { sha256Hex } from '../http/sha256-hex';
@@ -77,6 +80,32 @@ const rejectBody = z.strictObject({ reason: z.string().min(1, 'say why the versi
 const rolloutActionBody = z.strictObject({ reason: z.string().max(2000).optional() });
 const idParam = z.object({ id: pipelineId });
 
+export const MAX_LIST_LIMIT = 200;
+export const listPipelinesQuery = z.strictObject({
+  model: modelName.optional(),
+  stage: z.enum(stages, { error: `one of ${stages.join(', ')}` }).optional(),
+  submittedBy: z.string().min(1).max(256).optional(),
+  /** `me`: what the caller may approve (awaiting approval, submitted by someone else); approvers only. */
+  awaitingApprovalBy: z.literal('me', { error: "only 'me' (the pipelines you may approve)" }).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(50),
+  /** The `nextCursor` of the page before, with the same filters: opaque. */
+  cursor: z.string().max(4096).regex(/^[A-Za-z0-9_-]+\.[0-9a-f]{16}$/, 'not a cursor this listing gave').optional(),
+});
+
+/** One pipeline as its search attributes show it; null where a pipeline started before they existed. */
+function listedPipeline(w: WorkflowListing) {
+  const attribute = (key: { name: string }) => (typeof w.searchAttributes[key.name] === 'string' ? (w.searchAttributes[key.name] as string) : null);
+  return {
+    pipelineId: w.workflowId,
+    model: attribute(pipelineSearchAttributes.model),
+    stage: attribute(pipelineSearchAttributes.stage),
+    submittedBy: attribute(pipelineSearchAttributes.submittedBy),
+    status: w.status,
+    startTime: w.startTime ?? null,
+    closeTime: w.closeTime ?? null,
+  };
+}
+
 const rolloutActionParam = idParam.extend({ action: z.enum(['pause', 'resume', 'abort', 'promote']) });
 
 /** Same principal, same body, same Idempotency-Key: same pipeline id, so a retried POST starts nothing new. */
@@ -114,6 +143,23 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
   }
 
   return new Hono<ApiEnv>()
+    .get('/', validate('query', listPipelinesQuery), async (c) => {
+      const { model, stage, submittedBy, awaitingApprovalBy, limit, cursor } = c.req.valid('query');
+      const principal = c.get('principal');
+      if (awaitingApprovalBy && !hasRole(principal, 'approver')) {
+        throw new WindsockError('forbidden', `${principal.name} lacks the role for awaitingApprovalBy=me: it lists what an approver may approve, and needs approver`);
+      }
+      if (awaitingApprovalBy && stage && stage !== 'awaiting_approval') {
+        throw new WindsockError('bad_request', `query.stage: awaitingApprovalBy=me lists pipelines awaiting_approval; stage=${stage} contradicts it`);
+      }
+      const query = pipelineListQuery({ model, stage, submittedBy, ...(awaitingApprovalBy ? { approvableBy: principal.name } : {}) });
+      const nextPageToken = cursor !== undefined ? await pageTokenOf(query, cursor) : undefined;
+      if (cursor !== undefined && nextPageToken === undefined) {
+        throw new WindsockError('bad_request', 'query.cursor: not a cursor this listing gave for these filters; send the same filters as for the page before, or list again without it');
+      }
+      const page = await deps.gateway.list({ query, pageSize: limit, ...(nextPageToken !== undefined ? { nextPageToken } : {}) });
+      return c.json({ pipelines: page.workflows.map(listedPipeline), nextCursor: page.nextPageToken ? await cursorFor(query, page.nextPageToken) : null });
+    })
     .post('/', requireRole('submitter'), validate('json', startPipelineBody), async (c) => {
       const body = c.req.valid('json');
       const principal = c.get('principal');

@@ -2,7 +2,18 @@
 // and it works on Node too. Payloads are sent and read in their full form (base64 json/plain) with
 // ?noPayloadShorthand, because the shorthand turns a nested empty array into null.
 import { WindsockError } from '../../core/windsock-error';
-import { notRunning, updateRefused, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
+import {
+  base64UrlFromBytes,
+  bytesFromBase64Url,
+  listRefused,
+  notRunning,
+  updateRefused,
+  type ListQuery,
+  type StartOptions,
+  type TemporalGateway,
+  type WorkflowDescription,
+  type WorkflowPage,
+} from './temporal-gateway';
 
 export interface FetchGatewayOptions {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7243 (Temporal Cloud: https://<ns>.<acct>.tmprl.cloud). */
@@ -76,8 +87,8 @@ export class FetchTemporalGateway implements TemporalGateway {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
-    const url = `${this.options.baseUrl.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}${path}?noPayloadShorthand`;
+  private async call<T>(method: 'GET' | 'POST', path: string, payload?: unknown, params?: URLSearchParams): Promise<T> {
+    const url = `${this.options.baseUrl.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}${path}?noPayloadShorthand${params ? `&${params}` : ''}`;
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     let res: Response;
     let text: string;
@@ -202,6 +213,37 @@ export class FetchTemporalGateway implements TemporalGateway {
     await this.call('POST', this.workflowPath(workflowId, '/cancel'), { requestId: crypto.randomUUID() }).catch((err: unknown) => {
       throw isNotFound(err) ? notRunning(workflowId) : err;
     });
+  }
+
+  async list(query: ListQuery): Promise<WorkflowPage> {
+    type ListResponse = {
+      executions?: Array<{
+        execution: { workflowId: string; runId: string };
+        status: string;
+        startTime?: string;
+        closeTime?: string;
+        searchAttributes?: { indexedFields?: Record<string, Payload> };
+      }>;
+      nextPageToken?: string;
+    };
+    const params = new URLSearchParams({ query: query.query, pageSize: String(query.pageSize) });
+    if (query.nextPageToken !== undefined) params.set('nextPageToken', base64FromBytes(bytesFromBase64Url(query.nextPageToken)));
+    const res = await this.call<ListResponse>('GET', '/workflows', undefined, params).catch((err: unknown) => {
+      // 3 is INVALID_ARGUMENT (an unknown attribute); a page token the server cannot parse is a masked 2 (UNKNOWN).
+      if (err instanceof TemporalHttpFailure && (err.body.code === 3 || err.body.code === 2)) throw listRefused(query, err.message, this.options.namespace) ?? err;
+      throw err;
+    });
+    return {
+      workflows: (res.executions ?? []).map((e) => ({
+        workflowId: e.execution.workflowId,
+        runId: e.execution.runId,
+        status: e.status.replace('WORKFLOW_EXECUTION_STATUS_', '').replace('CANCELED', 'CANCELLED'),
+        startTime: e.startTime,
+        closeTime: e.closeTime,
+        searchAttributes: Object.fromEntries(Object.entries(e.searchAttributes?.indexedFields ?? {}).map(([name, payload]) => [name, decodePayload(payload)])),
+      })),
+      ...(res.nextPageToken ? { nextPageToken: base64UrlFromBytes(bytesFromBase64(res.nextPageToken)) } : {}),
+    };
   }
 }
 

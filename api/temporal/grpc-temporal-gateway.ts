@@ -1,7 +1,27 @@
 // TemporalGateway over gRPC with @temporalio/client (Node only).
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { notRunning, updateRefused, type StartOptions, type TemporalGateway, type WorkflowDescription } from './temporal-gateway';
+import {
+  base64UrlFromBytes,
+  bytesFromBase64Url,
+  listRefused,
+  notRunning,
+  updateRefused,
+  type ListQuery,
+  type StartOptions,
+  type TemporalGateway,
+  type WorkflowDescription,
+  type WorkflowPage,
+} from './temporal-gateway';
+
+/** temporal.api.enums.v1.WorkflowExecutionStatus by number, named as describe() names them. */
+const statusNames = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'];
+
+function isoFromTimestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): string | undefined {
+  if (!ts) return undefined;
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
+  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
+}
 
 export class GrpcTemporalGateway implements TemporalGateway {
   constructor(private readonly client: Client) {}
@@ -83,5 +103,35 @@ export class GrpcTemporalGateway implements TemporalGateway {
     await this.client.workflow.getHandle(workflowId).cancel().catch((err: unknown) => {
       throw err instanceof WorkflowNotFoundError ? notRunning(workflowId) : err;
     });
+  }
+
+  async list(query: ListQuery): Promise<WorkflowPage> {
+    const { namespace, loadedDataConverter } = this.client.options;
+    let res;
+    try {
+      res = await this.client.workflowService.listWorkflowExecutions({
+        namespace,
+        query: query.query,
+        pageSize: query.pageSize,
+        ...(query.nextPageToken !== undefined ? { nextPageToken: bytesFromBase64Url(query.nextPageToken) } : {}),
+      });
+    } catch (err) {
+      // INVALID_ARGUMENT for an unknown attribute; a page token the server cannot parse is a masked UNKNOWN.
+      if (isGrpcServiceError(err) && (err.code === 3 || err.code === 2)) throw listRefused(query, err.details || err.message, namespace) ?? err;
+      throw err;
+    }
+    return {
+      workflows: (res.executions ?? []).map((e) => ({
+        workflowId: e.execution?.workflowId ?? '',
+        runId: e.execution?.runId ?? '',
+        status: statusNames[e.status ?? 0] ?? 'UNKNOWN',
+        startTime: isoFromTimestamp(e.startTime),
+        closeTime: isoFromTimestamp(e.closeTime),
+        searchAttributes: Object.fromEntries(
+          Object.entries(e.searchAttributes?.indexedFields ?? {}).map(([name, payload]) => [name, loadedDataConverter.payloadConverter.fromPayload(payload)]),
+        ),
+      })),
+      ...(res.nextPageToken?.length ? { nextPageToken: base64UrlFromBytes(res.nextPageToken) } : {}),
+    };
   }
 }
