@@ -4,10 +4,17 @@ import { temporalConnectionOptions } from '../config/temporal-connection';
 import { loadWindsockEnv } from '../config/windsock-env';
 import { activityDepsFromEnv } from './activity-deps-from-env';
 import { createWorker } from './create-worker';
+import { requireSearchAttributes } from './search-attribute-check';
 
 const env = loadWindsockEnv();
 const deps = await activityDepsFromEnv(env);
 const connection = await NativeConnection.connect(temporalConnectionOptions(env));
+try {
+  await requireSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
+} catch (err) {
+  console.error(`[worker] ${(err as Error).message}`);
+  process.exit(1);
+}
 const worker = await createWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
