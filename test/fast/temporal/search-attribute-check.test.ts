@@ -1,5 +1,6 @@
 // The worker's start-up check: on the dev server (which registers them) no pipeline search attribute
 // is missing; on a namespace without them the check names each and the command that registers them.
+import { msToTs } from '@temporalio/common/lib/time';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { missingSearchAttributes, requireSearchAttributes } from '../../../worker/search-attribute-check';
@@ -8,7 +9,7 @@ let connection: NativeConnection;
 const bare = `bare-${Math.random().toString(36).slice(2, 8)}`;
 beforeAll(async () => {
   connection = await NativeConnection.connect({ address: inject('fastTemporalAddress') });
-  await connection.workflowService.registerNamespace({ namespace: bare, workflowExecutionRetentionPeriod: { seconds: 86400 } });
+  await connection.workflowService.registerNamespace({ namespace: bare, workflowExecutionRetentionPeriod: msToTs('1 day') });
 });
 afterAll(() => connection?.close());
 
