@@ -29,6 +29,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 WINDSOCK_TOKENS: 'ops:admin:edge-admin-token-0123456789',
+                // Each request's batch is written at once (tests await every request's waitUntil work);
+                // test/workers/batch-close.test.ts sets its own age to show the timed close.
+                WINDSOCK_RECORDING_MAX_AGE_MS: '0',
                 TEST_MIGRATIONS: existsSync(edgeMigrationsDir) ? await readD1Migrations(edgeMigrationsDir) : [],
               },
               // Fixture files as ArrayBuffer bindings, for tests that seed R2.

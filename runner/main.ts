@@ -11,6 +11,7 @@ import { detectGpus } from './gpu-inventory';
 import { InputStore } from './input-store';
 import { JobSupervisor } from './job-supervisor';
 import { createRunnerApp } from './runner-app';
+import { createRunnerMetrics } from './runner-metrics';
 import { openRunnerDb } from './runner-db';
 import { loadRunnerEnv } from './runner-env';
 import { RunnerJobStore } from './runner-job-store';
@@ -25,7 +26,8 @@ const store = new RunnerJobStore(db, env.WINDSOCK_RUNNER_PRICE_PER_GPU_HOUR);
 const inputs = new InputStore(path.join(env.home, 'inputs'));
 const processes = new LocalProvider({ jobsDir: path.join(env.home, 'jobs'), python: env.WINDSOCK_PYTHON ?? 'python3', cwd: projectRoot, envAllow: jobEnvAllowFrom(env.WINDSOCK_JOB_ENV_ALLOW) });
 const supervisor = new JobSupervisor({ store, inputs, processes, gpus, slots, maxExecutions: env.WINDSOCK_RUNNER_MAX_EXECUTIONS, tickMs: env.WINDSOCK_RUNNER_TICK_MS });
-const app = createRunnerApp({ store, supervisor, inputs, gpus, slots, pricePerGpuHourUsd: env.WINDSOCK_RUNNER_PRICE_PER_GPU_HOUR, token, cwd: projectRoot });
+const metrics = createRunnerMetrics({ db, slots, gpus: gpus.length });
+const app = createRunnerApp({ store, supervisor, inputs, gpus, slots, pricePerGpuHourUsd: env.WINDSOCK_RUNNER_PRICE_PER_GPU_HOUR, token, cwd: projectRoot, metrics, metricsToken: env.WINDSOCK_RUNNER_METRICS_TOKEN });
 
 supervisor.start();
 const server = serve({ fetch: app.fetch, hostname: env.WINDSOCK_RUNNER_HOST, port: env.WINDSOCK_RUNNER_PORT }, (info) => {

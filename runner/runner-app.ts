@@ -8,12 +8,14 @@ import { z } from 'zod';
 import type { Principal } from '../core/auth/principals';
 import { WindsockError } from '../core/windsock-error';
 import type { ApiEnv } from '../api/http/api-env';
-import { bearerAuth } from '../api/http/bearer-auth';
+import { bearerAuth, requireRole } from '../api/http/bearer-auth';
 import { notFound, onError, requestId } from '../api/http/error-envelope';
+import { exposeMetrics } from '../api/http/http-metrics';
 import { validate } from '../api/http/validate';
 import type { Gpu } from './gpu-inventory';
 import type { InputStore } from './input-store';
 import type { JobSupervisor } from './job-supervisor';
+import type { RunnerMetrics } from './runner-metrics';
 import { submitJobSchema, type RunnerHealth, type SubmitJobResponse, type ValidSubmitJob } from '../contracts/runner-protocol';
 import type { JobRow, RunnerJobStore } from './runner-job-store';
 import { sha256Pattern } from '../contracts/shared-params';
@@ -29,6 +31,10 @@ export interface RunnerAppDeps {
   /** Where relative script paths in job commands resolve (the job code's checkout on this host). */
   cwd: string;
   maxInputBytes?: number;
+  /** Prometheus metrics: counted requests, and GET /metrics for the runner's token or the metrics token. */
+  metrics?: RunnerMetrics;
+  /** A token that reads /metrics and nothing else (a scraper need not hold the token that runs jobs). */
+  metricsToken?: string;
 }
 
 const stateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -124,8 +130,13 @@ export function createRunnerApp(deps: RunnerAppDeps) {
       return c.body(body, 200, { 'content-type': 'application/octet-stream', 'content-length': String(artifact.size), 'x-sha256': artifact.sha256 });
     });
 
-  const app = new Hono<ApiEnv>().use(requestId).get('/healthz', (c) => c.json({ ok: true })).route('/v1', v1);
-  app.onError(onError);
-  app.notFound(notFound);
-  return app;
+  const app = new Hono<ApiEnv>();
+  if (deps.metrics) {
+    const scrapers: Principal[] = deps.metricsToken ? [...principals, { name: 'runner-metrics', roles: ['viewer'], token: deps.metricsToken }] : principals;
+    app.use(deps.metrics.http.middleware()).get('/metrics', requestId, bearerAuth(scrapers), requireRole('viewer'), exposeMetrics(deps.metrics.registry));
+  }
+  const routed = app.use(requestId).get('/healthz', (c) => c.json({ ok: true })).route('/v1', v1);
+  routed.onError(onError);
+  routed.notFound(notFound);
+  return routed;
 }

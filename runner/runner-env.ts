@@ -10,6 +10,8 @@ export const runnerEnvSchema = z.object({
   WINDSOCK_RUNNER_PORT: z.coerce.number().int().min(0).max(65535).default(8790),
   /** The bearer token clients send; generated into <home>/token when unset. */
   WINDSOCK_RUNNER_TOKEN: z.string().min(16).optional(),
+  /** A token that reads /metrics only, for a Prometheus scraper (it cannot run or see jobs). */
+  WINDSOCK_RUNNER_METRICS_TOKEN: z.string().min(16).optional(),
   /** Jobs run at once; the rest queue. Default: one per GPU, or one on a host without GPUs. */
   WINDSOCK_RUNNER_SLOTS: z.coerce.number().int().min(1).optional(),
   /** What one GPU-hour costs (a CPU job's slot is billed as one GPU); budgets are checked against it. */

@@ -7,9 +7,11 @@ import type { RegistryStore } from '../../registry/registry-store';
 import { ApiTokenStore } from '../../registry/api-token-store';
 import { DatasetStore } from '../../registry/dataset-store';
 import type { ApiEnv } from '../http/api-env';
-import { bearerAuth } from '../http/bearer-auth';
+import { bearerAuth, requireRole } from '../http/bearer-auth';
 import { limitBody } from '../http/body-limit';
 import { notFound, onError, requestId } from '../http/error-envelope';
+import { exposeMetrics } from '../http/http-metrics';
+import { createControlMetrics } from './control-metrics';
 import { modelCardRoutes } from './routes/model-card-routes';
 import { auditRoutes } from './routes/audit-routes';
 import { datasetRoutes, isDatasetStreamingRoute } from './routes/dataset-routes';
@@ -55,8 +57,10 @@ export function createControlApp(deps: ControlAppDeps) {
   };
   const apiTokens = deps.apiTokens ?? new ApiTokenStore(deps.registry);
   const datasetStore = deps.datasetStore ?? new DatasetStore(deps.registry);
+  const authenticate = bearerAuth(deps.principals, apiTokenResolver(apiTokens));
+  const metrics = createControlMetrics({ registry: deps.registry, edge: deps.edge });
   const v1 = new Hono<ApiEnv>()
-    .use(bearerAuth(deps.principals, apiTokenResolver(apiTokens)))
+    .use(authenticate)
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
     .route('/models', modelTemplateRoutes({ registry: deps.registry }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))
@@ -75,10 +79,13 @@ export function createControlApp(deps: ControlAppDeps) {
 
   const jsonBodyLimit = limitBody(deps.maxBodyBytes);
   const app = new Hono<ApiEnv>()
+    .use(metrics.http.middleware())
     .use(requestId)
     // Dataset uploads stream past this limit under their own.
     .use((c, next) => (isDatasetStreamingRoute(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)))
     .get('/healthz', (c) => c.json({ ok: true }))
+    // Prometheus scrapes with a viewer token (any role reads it).
+    .get('/metrics', authenticate, requireRole('viewer'), exposeMetrics(metrics.registry))
     .route('/v1', v1);
   app.onError(onError);
   app.notFound(notFound);

@@ -1,10 +1,11 @@
 // The edge: Windsock's inference app on Cloudflare Workers (onnxruntime-web, D1, R2), and the
-// scheduled drift monitor. One app per isolate; sessions and weights are cached in it.
+// scheduled drift monitor and retention. One app per isolate; sessions and weights are cached in it.
 import { drizzle } from 'drizzle-orm/d1';
+import { z } from 'zod';
 import { parsePrincipals } from '../../core/auth/principals';
 import * as schema from '../../drizzle/edge-schema';
 import { FetchTemporalGateway } from '../temporal/fetch-temporal-gateway';
-import { runDriftMonitor } from '../serving/drift-monitor';
+import { pruneServingHistory, runDriftMonitor } from '../serving/drift-monitor';
 import { temporalRetrainRequester } from '../serving/temporal-retrain-requester';
 import { UriDatasetResolver } from '../serving/uri-dataset-resolver';
 import { ServingStore, type ServingDb } from '../serving/serving-store';
@@ -13,10 +14,26 @@ import { onnxruntimeWebBackend } from './onnxruntime-web-backend';
 import { R2ArtifactSource } from './r2-artifact-source';
 import { changeVerifier } from '../../contracts/serving-change-signature';
 
-let isolate: { app: ServingApp; store: ServingStore } | undefined;
+// wrangler.toml's vars, which name their defaults there too.
+const settingsSchema = z.object({
+  // waitUntil work outlives a response by at most 30 s: the batch's opener holds it this long.
+  WINDSOCK_RECORDING_MAX_AGE_MS: z.coerce.number().int().min(0).max(25_000).default(2000),
+  WINDSOCK_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+});
 
-function edgeFor(env: Env): { app: ServingApp; store: ServingStore } {
+interface Edge {
+  app: ServingApp;
+  store: ServingStore;
+  settings: z.infer<typeof settingsSchema>;
+}
+
+let isolate: Edge | undefined;
+
+function edgeFor(env: Env): Edge {
   if (isolate) return isolate;
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`[edge] ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const settings = parsed.data;
   const store = new ServingStore(drizzle(env.EDGE_DB, { schema }) as unknown as ServingDb);
   const principals = env.WINDSOCK_TOKENS ? parsePrincipals(env.WINDSOCK_TOKENS) : [];
   if (principals.length === 0) console.warn('[edge] WINDSOCK_TOKENS is not set: every admin request will be refused');
@@ -29,13 +46,15 @@ function edgeFor(env: Env): { app: ServingApp; store: ServingStore } {
     ...(env.WINDSOCK_CHANGE_PUBLIC_KEY ? { verifyChange: changeVerifier(env.WINDSOCK_CHANGE_PUBLIC_KEY) } : {}),
     defer: (c) => (work) => c.executionCtx.waitUntil(work),
     recording: env.WINDSOCK_RECORDING !== 'off',
+    // No timer runs in an isolate once its responses are sent, unless waitUntil work is pending.
+    recorder: { maxPendingMs: settings.WINDSOCK_RECORDING_MAX_AGE_MS, holdOpenBatch: true },
     pipelines: {
       gateway: gatewayFor(env),
       taskQueue: env.WINDSOCK_TASK_QUEUE ?? 'windsock-pipelines',
       datasets: new UriDatasetResolver((env.WINDSOCK_DATASET_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
     },
   });
-  isolate = { app, store };
+  isolate = { app, store, settings };
   return isolate;
 }
 
@@ -48,8 +67,16 @@ export default {
     return edgeFor(env).app.app.fetch(request, env, ctx);
   },
   async scheduled(controller, env, ctx) {
+    const { store, settings } = edgeFor(env);
     ctx.waitUntil(
-      runDriftMonitor(edgeFor(env).store, controller.scheduledTime, {
+      pruneServingHistory(store, controller.scheduledTime, { retentionDays: settings.WINDSOCK_RETENTION_DAYS })
+        .then((pruned) => {
+          if (pruned.sketches || pruned.driftReports) console.log(`[retention] deleted ${pruned.sketches} sketches and ${pruned.driftReports} drift reports older than ${settings.WINDSOCK_RETENTION_DAYS} days${pruned.more ? '; more next run' : ''}`);
+        })
+        .catch((err) => console.error('[retention] prune failed:', err)),
+    );
+    ctx.waitUntil(
+      runDriftMonitor(store, controller.scheduledTime, {
         retrain: temporalRetrainRequester(gatewayFor(env), env.WINDSOCK_TASK_QUEUE ?? 'windsock-pipelines'),
       }).then((results) => {
         const drifted = results.filter((r) => r.datasetDrift);

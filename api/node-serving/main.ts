@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { principalsFromEnv } from '../../config/principals-from-env';
 import { loadWindsockEnv } from '../../config/windsock-env';
 import { FetchTemporalGateway } from '../temporal/fetch-temporal-gateway';
-import { runDriftMonitor } from '../serving/drift-monitor';
+import { pruneServingHistory, runDriftMonitor } from '../serving/drift-monitor';
 import { temporalRetrainRequester } from '../serving/temporal-retrain-requester';
 import { UriDatasetResolver } from '../serving/uri-dataset-resolver';
 import { openNodeInferenceApp } from './node-inference-app';
@@ -21,6 +21,10 @@ const serving = z
     WINDSOCK_SERVING_DB_URL: z.string().optional(),
     WINDSOCK_ROUTING_CACHE_MS: z.coerce.number().int().min(0).default(5000),
     WINDSOCK_RECORDING: z.enum(['on', 'off']).default('on'),
+    /** A batch of serving statistics is written once 500 requests or this many ms have gathered, by a timer when no request comes. */
+    WINDSOCK_RECORDING_MAX_AGE_MS: z.coerce.number().int().min(0).default(2000),
+    /** Sketches and drift reports older than this are deleted every 5 minutes, in bounded batches; 0 keeps all. */
+    WINDSOCK_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
     TEMPORAL_HTTP_URL: z.url().default('http://127.0.0.1:7243'),
     WINDSOCK_DATASET_PREFIXES: z.string().default(''),
     /** The drift monitor's period (the edge's cron runs it every 5 minutes); 0 turns it off. */
@@ -43,6 +47,7 @@ const inference = await openNodeInferenceApp({
   principals: principalsFromEnv(env).principals,
   routingCacheMs: serving.WINDSOCK_ROUTING_CACHE_MS,
   recording: serving.WINDSOCK_RECORDING === 'on',
+  recorder: { maxPendingMs: serving.WINDSOCK_RECORDING_MAX_AGE_MS },
   executionProviders: serving.WINDSOCK_ORT_PROVIDERS,
   changePublicKey: env.WINDSOCK_CHANGE_PUBLIC_KEY,
   pipelines: {
@@ -54,7 +59,7 @@ const inference = await openNodeInferenceApp({
 
 if (!env.WINDSOCK_CHANGE_PUBLIC_KEY) console.warn('[serve] WINDSOCK_CHANGE_PUBLIC_KEY is not set: publishes and traffic changes are taken on the admin token alone');
 
-const server = serve({ fetch: inference.app.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
+const server = serve({ fetch: inference.fetch, hostname: serving.WINDSOCK_SERVE_HOST, port: serving.WINDSOCK_SERVE_PORT }, (info) => {
   console.log(`[serve] inference app on http://${info.address}:${info.port} (onnxruntime-node on ${serving.WINDSOCK_ORT_PROVIDERS.join(', ')}, recording ${serving.WINDSOCK_RECORDING})`);
 });
 
@@ -73,12 +78,40 @@ const monitor =
       }, serving.WINDSOCK_DRIFT_MONITOR_SECONDS * 1000)
     : undefined;
 
-// Nothing acknowledged is lost on shutdown: pending recordings finish and the batch is written.
-const shutdown = async () => {
-  clearInterval(monitor);
-  server.close();
-  await inference.close();
-  process.exit(0);
+// The edge's cron prunes; here a timer does (replicas on one database each may: deletes are idempotent).
+const pruner =
+  serving.WINDSOCK_RETENTION_DAYS > 0
+    ? setInterval(() => {
+        pruneServingHistory(inference.store, Date.now(), { retentionDays: serving.WINDSOCK_RETENTION_DAYS })
+          .then((pruned) => {
+            if (pruned.sketches || pruned.driftReports) console.log(`[retention] deleted ${pruned.sketches} sketches and ${pruned.driftReports} drift reports${pruned.more ? '; more next run' : ''}`);
+          })
+          .catch((err) => console.error('[retention] prune failed:', err));
+      }, 300_000)
+    : undefined;
+
+// Nothing answered is lost on shutdown (a signal, or the server closing): the requests in flight are
+// answered, their recordings finish and the batch is written before the database closes.
+const SHUTDOWN_GRACE_MS = 10_000;
+let stopping: Promise<void> | undefined;
+const stop = () =>
+  (stopping ??= (async () => {
+    clearInterval(monitor);
+    clearInterval(pruner);
+    await new Promise<void>((resolve) => {
+      // Keep-alive connections that do not finish in time are cut, so that a client cannot hold the shutdown.
+      const cut = setTimeout(() => ('closeAllConnections' in server ? server.closeAllConnections() : undefined), SHUTDOWN_GRACE_MS);
+      server.close(() => (clearTimeout(cut), resolve()));
+    });
+    await inference.close();
+  })());
+server.once('close', () => void stop().catch((err) => console.error('[serve] closing the serving app failed:', err)));
+const exitAfterStop = (signal: string) => {
+  console.log(`[serve] ${signal}: writing pending statistics and stopping`);
+  stop().then(
+    () => process.exit(0),
+    (err) => (console.error('[serve] shutdown failed:', err), process.exit(1)),
+  );
 };
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+process.once('SIGINT', () => exitAfterStop('SIGINT'));
+process.once('SIGTERM', () => exitAfterStop('SIGTERM'));

@@ -11,6 +11,7 @@ import { monotonicLatencyClock } from './monotonic-latency-clock';
 import { createOnnxruntimeNodeBackend, onnxruntimeNodeBackend } from './onnxruntime-node-backend';
 import { openServingStore } from './open-serving-store';
 import { ThreadedSketchSink } from './threaded-sketch-sink';
+import { createServingMetrics } from './serving-metrics';
 import { changeVerifier } from '../../contracts/serving-change-signature';
 
 export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines'> {
@@ -30,6 +31,8 @@ export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCa
 
 export interface NodeInferenceApp extends ServingApp {
   store: ServingStore;
+  /** The app's fetch with Prometheus metrics around it, and GET /metrics (viewer token): what `npm run serve` serves. */
+  fetch(request: Request, env?: unknown): Promise<Response>;
   /** Resolves once the work deferred past the responses so far (recordings, flushes) is done. */
   settled(): Promise<void>;
   /** Finishes pending recordings, writes the batch and closes the database. */
@@ -64,12 +67,19 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
     limits: options.limits,
     pipelines: options.pipelines,
   });
+  const metrics = createServingMetrics({
+    app: inference.app,
+    models: () => store.listModels(),
+    pendingRecordings: () => inference.recorder.pendingCount,
+    principals: options.principals,
+  });
   const settled = async () => {
     while (pending.size > 0) await Promise.allSettled([...pending]);
   };
   return {
     ...inference,
     store,
+    fetch: metrics.fetch,
     settled,
     async close() {
       await settled();

@@ -35,6 +35,8 @@ export class ThreadedSketchSink implements SketchSink {
   private readonly inflight = new Set<Promise<void>>();
   private nextId = 0;
   private closed = false;
+  /** Why the thread is gone: a write posted to it would wait forever, and hold every flush after it. */
+  private gone: Error | undefined;
 
   /** `url`: a `file:` URL of the database the store also opened. */
   constructor(
@@ -53,13 +55,14 @@ export class ThreadedSketchSink implements SketchSink {
       if (reply.error === undefined) waiter.resolve();
       else waiter.reject(new Error(`writing sketches failed: ${reply.error}`));
     });
-    this.worker.on('error', (err) => this.failAll(err));
-    this.worker.on('exit', (code) => this.failAll(new Error(`the sketch writer thread exited with code ${code}`)));
+    this.worker.on('error', (err) => this.failAll((this.gone = err)));
+    this.worker.on('exit', (code) => this.failAll((this.gone ??= new Error(`the sketch writer thread exited with code ${code}`))));
   }
 
   appendSketches(rows: SketchRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error('the sketch writer is closed'));
+    if (this.gone) return Promise.reject(this.gone);
     const { sql, params } = this.store.sketchInsert(rows).toSQL();
     const id = this.nextId++;
     const written = new Promise<void>((resolve, reject) => {

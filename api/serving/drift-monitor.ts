@@ -2,7 +2,7 @@
 // against its reference profile, stored as a report. Where the model has a retrain policy, the
 // report also decides (core/monitoring/retrain-trigger.ts) whether to ask for retraining; the request goes to
 // the model's retrain workflow by signal-with-start, so repeated or concurrent monitor runs still
-// make one pipeline.
+// make one pipeline. Retention (pruneServingHistory) runs beside it and deletes what has aged out.
 import { computeDrift, driftPolicySchema } from '../../core/monitoring/drift-report';
 import { decideRetrain, retrainPolicySchema, type RetrainDecision } from '../../core/monitoring/retrain-trigger';
 import { driftCurrentOf } from '../../core/monitoring/version-sketch';
@@ -85,4 +85,46 @@ export async function runDriftMonitor(store: ServingStore, now: number, options:
     }
   }
   return results;
+}
+
+export interface RetentionOptions {
+  /** Sketches and drift reports older than this many days are deleted; 0 keeps everything. */
+  retentionDays: number;
+  /** Rows per delete statement: each is one short write, so serving's writes wait at most for one. */
+  batchRows?: number;
+  /** Delete statements per table per run: a backlog is worked off over several runs. */
+  maxBatches?: number;
+}
+
+export interface PruneResult {
+  sketches: number;
+  driftReports: number;
+  /** Whether a table may still hold rows past the window: the run stopped at maxBatches. */
+  more: boolean;
+}
+
+/**
+ * Retention for what serving records: run beside the drift monitor (the edge's cron; a timer on
+ * Node). Bounded: at most batchRows x maxBatches rows per table per run.
+ */
+export async function pruneServingHistory(store: ServingStore, now: number, options: RetentionOptions): Promise<PruneResult> {
+  const result: PruneResult = { sketches: 0, driftReports: 0, more: false };
+  if (options.retentionDays <= 0) return result;
+  const batchRows = options.batchRows ?? 1000;
+  const maxBatches = options.maxBatches ?? 10;
+  const cutoff = now - options.retentionDays * 86_400_000;
+  const drain = async (prune: () => Promise<number>): Promise<number> => {
+    let deleted = 0;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const n = await prune();
+      deleted += n;
+      if (n < batchRows) return deleted;
+    }
+    result.more = true;
+    return deleted;
+  };
+  // A minute is kept while any of it lies inside the window.
+  result.sketches = await drain(() => store.pruneSketches(Math.floor(cutoff / 60_000), batchRows));
+  result.driftReports = await drain(() => store.pruneDriftReports(new Date(cutoff), batchRows));
+  return result;
 }

@@ -1,6 +1,6 @@
 // The serving side's state: published versions, traffic weights, metric sketches and drift reports.
 // One drizzle SQLite schema over D1 on Workers and libSQL on Node.
-import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { ModelSignature } from '../../core/serving/model-signature';
 import type { ReferenceProfile } from '../../core/monitoring/reference-profile';
@@ -119,6 +119,23 @@ export class ServingStore {
           version === undefined ? undefined : eq(schema.sketches.version, version),
         ),
       );
+  }
+
+  /**
+   * Deletes up to `limit` sketch rows of minutes before `beforeMinute`, in one short statement (the
+   * index on minute finds them); returns how many went. Callers loop for more, a bounded number of times.
+   */
+  async pruneSketches(beforeMinute: number, limit: number): Promise<number> {
+    const old = this.db.select({ id: schema.sketches.id }).from(schema.sketches).where(lt(schema.sketches.minute, beforeMinute)).limit(limit);
+    const deleted = await this.db.delete(schema.sketches).where(inArray(schema.sketches.id, old)).returning({ id: schema.sketches.id });
+    return deleted.length;
+  }
+
+  /** Deletes up to `limit` drift reports computed before `before`, as pruneSketches does. */
+  async pruneDriftReports(before: Date, limit: number): Promise<number> {
+    const old = this.db.select({ id: schema.driftReports.id }).from(schema.driftReports).where(lt(schema.driftReports.computedAt, before)).limit(limit);
+    const deleted = await this.db.delete(schema.driftReports).where(inArray(schema.driftReports.id, old)).returning({ id: schema.driftReports.id });
+    return deleted.length;
   }
 
   async saveDriftReport(row: typeof schema.driftReports.$inferInsert): Promise<void> {

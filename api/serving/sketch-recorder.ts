@@ -1,5 +1,7 @@
 // Batches serving statistics per version and minute in memory and writes them in one insert when
-// enough requests or time have gathered: no store write per request under load.
+// enough requests or time have gathered: no store write per request under load. A batch that no
+// later request comes to close is closed by a timer when it comes due, so every request served is
+// written within about maxPendingMs (plus the write) of its response, with or without more traffic.
 import type { ReferenceProfile } from '../../core/monitoring/reference-profile';
 import { emptyVersionSketch, mergeVersionSketches, recordInference, type InferenceRecord, type VersionSketch } from '../../core/monitoring/version-sketch';
 import { workersLatencyClock, type LatencyClock } from './serving-ports';
@@ -7,9 +9,32 @@ import { workersLatencyClock, type LatencyClock } from './serving-ports';
 export interface RecorderOptions {
   /** Flush once this many requests are pending... */
   maxPendingRequests: number;
-  /** ...or once the oldest pending request is this old. */
+  /** ...or once the oldest pending request is this old (a timer closes a batch no request comes to close). */
   maxPendingMs: number;
+  /**
+   * Whether the request that opens a batch holds its deferred work (ctx.waitUntil) until the timer
+   * has closed that batch. Workers need it: once an isolate's responses are sent, only pending
+   * waitUntil work keeps it running, its timers included. Off (Node), the timer keeps nothing alive.
+   */
+  holdOpenBatch?: boolean;
 }
+
+/** The batch's clock and timer; tests inject their own. */
+export interface BatchTimers {
+  /** Wall-clock ms: the sketch's minute and the batch's age. */
+  now(): number;
+  /** Runs callback once, ms from now (never cancelled: see Closer). */
+  set(callback: () => void, ms: number): void;
+}
+
+/** The runtime's own timers; on Node unref'd, so that a pending batch never keeps a process alive (shutdown flushes it). */
+export const systemBatchTimers: BatchTimers = {
+  now: () => Date.now(),
+  set(callback, ms) {
+    const handle: unknown = setTimeout(callback, ms);
+    (handle as { unref?: () => void }).unref?.();
+  },
+};
 
 export interface SketchRow {
   modelName: string;
@@ -32,9 +57,24 @@ interface Served {
   receivedAt: number;
 }
 
+/**
+ * The timer that closes a batch when it comes due. It always runs out, in the request that armed it
+ * (`done` resolves then), even when another flush took its batch first: on Workers a promise made in
+ * one request and settled from another is dropped once the first has ended, and a request whose only
+ * timer was cleared from elsewhere has nothing left to wait for.
+ */
+interface Closer {
+  done: Promise<void>;
+  release: () => void;
+  /** Another flush wrote its batch: the timer, when it fires, only releases `done`. */
+  taken: boolean;
+}
+
 // The entries recorded into most recently, looked up before the keyed map: a canary's two versions
 // fit, and the common request then builds no key string.
 const RECENT = 4;
+// setTimeout's longest delay; a longer one fires at once.
+const MAX_TIMER_MS = 2_147_483_647;
 
 export class SketchRecorder {
   private pending = new Map<string, SketchRow>();
@@ -43,33 +83,45 @@ export class SketchRecorder {
   private oldestAt = 0;
   private flushing: Promise<void> | undefined;
   private settling: Served[] = [];
-  private draining: Promise<void> | undefined;
+  /** The settle-and-record step now gathering requests; flush() waits for it, never for a closer. */
+  private draining: Promise<{ opened?: Closer }> | undefined;
+  /** What the requests gathered after the first of this settle defer: the step above. */
+  private deferred: Promise<void> | undefined;
+  /** The open batch's: one at a time, armed when a batch opens, let go when any flush takes that batch. */
+  private closer: Closer | undefined;
 
   constructor(
     private readonly sink: SketchSink,
     readonly options: RecorderOptions,
     private readonly clock: LatencyClock = workersLatencyClock,
+    private readonly timers: BatchTimers = systemBatchTimers,
   ) {}
 
   /**
    * Records a request after its response: the latency is read once the clock settles (see
    * LatencyClock), and the requests answered meanwhile are recorded together, on one settle. Returns
    * the work to defer past the response (the same promise for the requests recorded together); it
-   * never rejects.
+   * never rejects. With holdOpenBatch, the first request of a settle that opens a batch gets a
+   * promise that resolves once that batch's timer has run out (about maxPendingMs later) and, if the
+   * batch was still open, written it: the settle's timer, and so the closer's, run in its request.
    */
   recordAfterResponse(modelName: string, version: number, profile: ReferenceProfile, record: Omit<InferenceRecord, 'latencyMs'>, receivedAt: number): Promise<void> {
     this.settling.push({ modelName, version, profile, record, receivedAt });
-    return (this.draining ??= this.drain());
+    if (this.deferred) return this.deferred;
+    const drained = (this.draining = this.drain());
+    this.deferred = drained.then(ignore);
+    return this.options.holdOpenBatch ? drained.then(closed) : this.deferred;
   }
 
-  private async drain(): Promise<void> {
+  private async drain(): Promise<{ opened?: Closer }> {
     await this.clock.settle();
     // Requests answered from here on wait for the next settle.
     this.draining = undefined;
+    this.deferred = undefined;
     const served = this.settling;
     this.settling = [];
     const settledAt = this.clock.now();
-    const now = Date.now();
+    const now = this.timers.now();
     for (const s of served) {
       try {
         this.record(s.modelName, s.version, s.profile, { ...s.record, latencyMs: Math.max(0, settledAt - s.receivedAt) }, now);
@@ -78,6 +130,7 @@ export class SketchRecorder {
       }
     }
     if (this.due(now)) await this.flush();
+    return { opened: this.armCloser() };
   }
 
   record(modelName: string, version: number, profile: ReferenceProfile, record: InferenceRecord, now: number): void {
@@ -103,13 +156,18 @@ export class SketchRecorder {
     this.pendingRequests++;
   }
 
+  /** Requests recorded and not yet written (a gauge for metrics). */
+  get pendingCount(): number {
+    return this.pendingRequests;
+  }
+
   due(now: number): boolean {
     return this.pendingRequests > 0 && (this.pendingRequests >= this.options.maxPendingRequests || now - this.oldestAt >= this.options.maxPendingMs);
   }
 
   /**
    * Writes what is pending, the requests already answered included; on failure the counts go back
-   * into the buffer for the next flush.
+   * into the buffer, and a timer tries again after maxPendingMs unless a request flushes first.
    */
   async flush(): Promise<void> {
     if (this.draining) await this.draining;
@@ -117,9 +175,13 @@ export class SketchRecorder {
     if (this.pendingRequests === 0) return;
     const batch = [...this.pending.values()];
     const requests = this.pendingRequests;
+    const oldestAt = this.oldestAt;
     this.pending = new Map();
     this.recent = [];
     this.pendingRequests = 0;
+    // This flush takes the batch the closer was armed for.
+    if (this.closer) this.closer.taken = true;
+    this.closer = undefined;
     this.flushing = this.sink
       .appendSketches(batch)
       .catch((err) => {
@@ -129,7 +191,10 @@ export class SketchRecorder {
           if (current) current.sketch = mergeVersionSketches(current.sketch, entry.sketch);
           else this.pending.set(key, entry);
         }
+        // The batch is as old as its oldest request: the next request that comes flushes it.
+        this.oldestAt = this.pendingRequests > 0 ? Math.min(this.oldestAt, oldestAt) : oldestAt;
         this.pendingRequests += requests;
+        this.armCloser(this.options.maxPendingMs);
         console.error(`[recorder] flush of ${batch.length} sketches failed; kept for the next flush:`, err);
       })
       .finally(() => {
@@ -137,4 +202,32 @@ export class SketchRecorder {
       });
     await this.flushing;
   }
+
+  /**
+   * Arms the timer for the open batch unless one is armed; returns the closer if this call armed it.
+   * A timer that never fires (on Workers, one whose request was cancelled) holds nothing up: the next
+   * request finds the batch due and flushes it, which lets the closer go.
+   */
+  private armCloser(delayMs?: number): Closer | undefined {
+    if (this.pendingRequests === 0 || this.closer) return undefined;
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, delayMs ?? this.oldestAt + this.options.maxPendingMs - this.timers.now()));
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const closer: Closer = { done, release, taken: false };
+    this.timers.set(() => void this.closeBatch(closer), wait);
+    this.closer = closer;
+    return closer;
+  }
+
+  private async closeBatch(closer: Closer): Promise<void> {
+    if (this.closer === closer) this.closer = undefined;
+    try {
+      if (!closer.taken) await this.flush();
+    } finally {
+      closer.release();
+    }
+  }
 }
+
+const ignore = () => {};
+const closed = ({ opened }: { opened?: Closer }) => opened?.done;

@@ -13,5 +13,6 @@ export const driftReports = sqliteTable(
     datasetDrift: integer('dataset_drift', { mode: 'boolean' }).notNull(),
     report: text('report', { mode: 'json' }).notNull(),
   },
-  (t) => [index('drift_reports_model').on(t.modelName, t.version, t.computedAt)],
+  // By computed_at alone: retention deletes the oldest reports without a scan.
+  (t) => [index('drift_reports_model').on(t.modelName, t.version, t.computedAt), index('drift_reports_computed_at').on(t.computedAt)],
 );

@@ -13,5 +13,6 @@ export const sketches = sqliteTable(
     minute: integer('minute').notNull(),
     sketch: text('sketch', { mode: 'json' }).notNull(),
   },
-  (t) => [index('sketches_model_minute').on(t.modelName, t.minute)],
+  // By minute alone: retention deletes the oldest rows of every model without a scan.
+  (t) => [index('sketches_model_minute').on(t.modelName, t.minute), index('sketches_minute').on(t.minute)],
 );
