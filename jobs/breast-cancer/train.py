@@ -49,7 +49,7 @@ from windsock_job.job_process import (  # noqa: E402
 )
 from windsock_job.tabular_data import NUMERIC_TYPES, load_csv, load_spec  # noqa: E402
 from windsock_job.torch_training import (  # noqa: E402
-    CHECKPOINT_NAME, export_onnx, load_checkpoint, save_checkpoint, train_epoch,
+    CHECKPOINT_NAME, export_onnx, load_checkpoint, save_checkpoint, start_torch, train_epoch,
 )
 
 DEFAULT_PARAMS = {
@@ -135,21 +135,8 @@ def run():
 
     make_dirs(((output_dir, "WINDSOCK_OUTPUT_DIR"), (checkpoint_dir, "WINDSOCK_CHECKPOINT_DIR")))
 
-    import numpy as np
-    import torch
-
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.type == "cpu":
-        torch.use_deterministic_algorithms(True)
-    seed = params["seed"]
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-    shuffle_gen = torch.Generator()  # CPU generator: the same batch order on CPU and CUDA
-    shuffle_gen.manual_seed(seed)
-
+    np, torch, device, shuffle_gen = start_torch(params)
     epochs = params["epochs"]
-    emit({"event": "started", "device": device.type, "epochs": epochs})
-    log(f"device {device}, torch {torch.__version__}, params {json.dumps(params)}")
 
     mean = X.mean(axis=0)
     std = X.std(axis=0)

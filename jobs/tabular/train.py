@@ -63,7 +63,7 @@ from windsock_job.job_process import (  # noqa: E402
 )
 from windsock_job.tabular_data import load_csv, load_spec  # noqa: E402
 from windsock_job.torch_training import (  # noqa: E402
-    CHECKPOINT_NAME, export_onnx, load_checkpoint, save_checkpoint, train_epoch,
+    CHECKPOINT_NAME, export_onnx, load_checkpoint, save_checkpoint, start_torch, train_epoch,
 )
 from tabular_model import build_network, fit_standardisation  # noqa: E402
 
@@ -155,21 +155,8 @@ def run():
 
     make_dirs(((output_dir, "WINDSOCK_OUTPUT_DIR"), (checkpoint_dir, "WINDSOCK_CHECKPOINT_DIR")))
 
-    import numpy as np
-    import torch
-
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.type == "cpu":
-        torch.use_deterministic_algorithms(True)
-    seed = params["seed"]
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-    shuffle_gen = torch.Generator()  # CPU generator: the same batch order on CPU and CUDA
-    shuffle_gen.manual_seed(seed)
-
-    epochs = params["epochs"]
-    emit({"event": "started", "device": device.type, "epochs": epochs})
-    log(f"device {device}, torch {torch.__version__}, params {json.dumps(params)}")
+    np, torch, device, shuffle_gen = start_torch(params)
+    seed, epochs = params["seed"], params["epochs"]
 
     train_rows, val_rows = split_validation(np, y, n_classes, params["validation_fraction"], seed)
     validating = len(val_rows) > 0

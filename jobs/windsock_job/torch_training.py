@@ -2,9 +2,32 @@
 ONNX export of a classifier ("features" float32 [batch, n] -> "probabilities" float32 [batch, classes])."""
 import os
 
-from windsock_job.job_process import InputError
+from windsock_job.job_process import InputError, emit, log
 
 CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def start_torch(params):
+    """Imports numpy and torch (late: bad input is refused before paying for the import), picks the
+    device, makes CPU runs deterministic, seeds everything from params["seed"] and announces the
+    start. Returns (np, torch, device, shuffle generator); the generator is a CPU one, so the batch
+    order is the same on CPU and CUDA."""
+    import json
+
+    import numpy as np
+    import torch
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cpu":
+        torch.use_deterministic_algorithms(True)
+    seed = params["seed"]
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    shuffle_gen = torch.Generator()
+    shuffle_gen.manual_seed(seed)
+    emit({"event": "started", "device": device.type, "epochs": params["epochs"]})
+    log(f"device {device}, torch {torch.__version__}, params {json.dumps(params)}")
+    return np, torch, device, shuffle_gen
 
 
 def train_epoch(torch, model, optimizer, loss_fn, Xt, yt, order, batch_size):
