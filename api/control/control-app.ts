@@ -61,6 +61,8 @@ export function createControlApp(deps: ControlAppDeps) {
   const metrics = createControlMetrics({ registry: deps.registry, edge: deps.edge });
   const v1 = new Hono<ApiEnv>()
     .use(authenticate)
+    // Who the token signs in as: the CLI's whoami and --mine.
+    .get('/whoami', (c) => c.json({ name: c.get('principal').name, roles: c.get('principal').roles }))
     .route('/pipelines', pipelineRoutes({ gateway: deps.gateway, taskQueue: deps.taskQueue, templates, datasets: deps.datasets, rollout: deps.edge !== undefined }))
     .route('/models', modelTemplateRoutes({ registry: deps.registry }))
     .route('/models', modelRoutes({ registry: deps.registry, blobs: deps.blobs, edge: deps.edge, gateway: deps.gateway }))

@@ -10,7 +10,7 @@ import { LocalProvider } from '../../activities/compute/local-provider';
 import type { ActivityDeps } from '../../activities';
 import type { EdgeClient } from '../../activities/edge-client';
 import type { Notification } from '../../contracts/notifications';
-import { createControlApp } from '../../api/control/control-app';
+import { createControlApp, type ControlApp } from '../../api/control/control-app';
 import { DatasetReferenceResolver } from '../../api/control/dataset-reference-resolver';
 import { GrpcRetrainScheduleGateway } from '../../api/control/grpc-retrain-schedule-gateway';
 import { GrpcTemporalGateway } from '../../api/temporal/grpc-temporal-gateway';
@@ -46,6 +46,8 @@ export interface Harness {
   registry: RegistryStore;
   deps: ActivityDeps;
   client: Client;
+  /** The control app itself, for a test that serves it on a port (the CLI's). */
+  app: ControlApp;
   notifications: Notification[];
   request(method: string, url: string, options?: { as?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   /** Waits until the pipeline reaches one of the stages and, for final stages, its workflow has closed. */
@@ -173,6 +175,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     registry,
     deps,
     client,
+    app,
     notifications,
     request,
     waitForStage,
