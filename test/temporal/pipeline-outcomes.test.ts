@@ -1,9 +1,11 @@
 // The ways a pipeline ends other than promotion: rejection, approval timeout, failed gate, cancellation.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../activities/compute/local-provider';
-import { startHarness, type Harness } from './pipeline-harness';
+import { projectRoot } from '../../config/project-root';
+import { exampleDataset, startHarness, type Harness } from './pipeline-harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -66,12 +68,23 @@ describe('pipeline outcomes', () => {
     expect(await h.registry.listVersions('breast-cancer')).toHaveLength(before);
   });
 
-  it('fails with the dataset report when the data breaks its spec', async () => {
-    const id = await h.submit({ dataset: 'test/fixtures/breast-cancer-negative-radius.csv' }, 'bad-data');
+  it('refuses at submit a dataset whose first rows break its spec, naming the column', async () => {
+    const res = await h.request('POST', '/v1/pipelines', { as: 'dave', body: { model: 'breast-cancer', dataset: 'test/fixtures/breast-cancer-negative-radius.csv' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.message).toMatch(/^dataset 'test\/fixtures\/breast-cancer-negative-radius\.csv' does not fit model 'breast-cancer' \(checked on its first \d+ rows\): .*mean_radius/);
+  });
+
+  it('fails with the dataset report when the whole data breaks its spec', async () => {
+    // Every row twice: each row fits, so the submit-time check of the first rows passes; the duplicate
+    // check, which needs every row, fails it.
+    const [header, ...rows] = readFileSync(path.join(projectRoot, exampleDataset), 'utf8').trimEnd().split('\n');
+    const doubled = path.join(mkdtempSync(path.join(os.tmpdir(), 'windsock-doubled-')), 'doubled.csv');
+    writeFileSync(doubled, [header, ...rows.flatMap((row) => [row, row])].join('\n') + '\n');
+    const id = await h.submit({ dataset: doubled }, 'bad-data');
     const done = await h.waitForStage(id, ['failed', 'awaiting_approval']);
     expect(done.stage).toBe('failed');
     expect(done.error!.code).toBe('dataset_invalid');
-    expect(done.error!.message).toMatch(/mean_radius/);
+    expect(done.error!.message).toMatch(/rows repeat an earlier row/);
   });
 
   it('kills the training process when the pipeline is cancelled', async () => {
