@@ -1,9 +1,10 @@
 // Lifecycle step 3: evaluate the candidate (and the champion, on the same holdout) with onnxruntime,
 // apply the metric gate, and build the drift reference profile from the training split.
 import { parseCsv } from '../core/data/csv';
-import { positiveClassIndex, type DatasetSpec } from '../core/data/dataset-spec';
+import { favorableClassIndex, positiveClassIndex, type DatasetSpec } from '../core/data/dataset-spec';
 import { toFeatureMatrix } from '../core/data/dataset-validation';
-import { classificationReport, type ClassificationReport, type ClassMetrics } from '../core/evaluation/classification-metrics';
+import { argmax, classificationReport, type ClassificationReport, type ClassMetrics } from '../core/evaluation/classification-metrics';
+import { fairnessReport, flatFairnessMetrics, type FairnessRecord } from '../core/evaluation/fairness-metrics';
 import { evaluateGate, type Gate, type GateResult } from '../core/evaluation/metric-gate';
 import type { ModelSignature } from '../core/serving/model-signature';
 import { buildReferenceProfile, type ReferenceProfile } from '../core/monitoring/reference-profile';
@@ -26,6 +27,12 @@ export interface Evaluation {
   /** Precision, recall, F1 and support of each class, keyed by its label in spec.target.classes. */
   classMetrics: Record<string, ClassMetrics>;
   confusionMatrix: number[][];
+  /**
+   * Per sensitive feature of the spec: each group's rows, accuracy and selection rate, and the
+   * parity and equalized-odds differences; absent when the spec names no sensitive features. The
+   * gate-friendly figures are also in `metrics` as `<metric>:<feature>`.
+   */
+  fairness?: FairnessRecord;
   signature: ModelSignature;
   champion?: { version: number; metrics: Record<string, number | null> };
   gate: GateResult;
@@ -38,23 +45,46 @@ export function evaluationActivities(deps: ActivityDeps) {
     return toFeatureMatrix(spec, table);
   }
 
-  async function score(model: LoadedModel, rows: { features: number[][]; labels: number[] }, spec: DatasetSpec): Promise<ClassificationReport> {
+  type Scored = ClassificationReport & { fairness?: FairnessRecord };
+
+  /** The classification report, and with sensitive features their fairness, its figures added to the flat metrics. */
+  async function score(model: LoadedModel, rows: { features: number[][]; labels: number[] }, spec: DatasetSpec): Promise<Scored> {
     const numClasses = spec.target.classes.length;
     const probabilities = await predictProbabilities(model, rows.features, numClasses);
-    return classificationReport({
+    const report = classificationReport({
       labels: rows.labels,
       probabilities,
       numClasses,
       positiveClass: positiveClassIndex(spec),
       classNames: spec.target.classes,
     });
+    const sensitive = spec.sensitiveFeatures ?? [];
+    if (sensitive.length === 0) return report;
+    const favorableClass = favorableClassIndex(spec);
+    const fairness = fairnessReport({
+      labels: rows.labels,
+      predictions: probabilities.map(argmax),
+      numClasses,
+      ...(favorableClass === undefined ? {} : { favorableClass }),
+      sensitiveFeatures: sensitive.map((name) => {
+        // The spec schema admits only non-nullable categorical features here, encoded as category indices.
+        const column = spec.features.findIndex((f) => f.name === name);
+        const feature = spec.features[column]!;
+        return { name, categories: feature.type === 'categorical' ? feature.categories : [], groups: rows.features.map((row) => row[column]!) };
+      }),
+    });
+    return {
+      ...report,
+      metrics: { ...report.metrics, ...flatFairnessMetrics(fairness) },
+      fairness: { favorableClass: favorableClass === undefined ? null : spec.target.classes[favorableClass]!, features: fairness.features },
+    };
   }
 
   return {
     async evaluateModel(input: EvaluateModelInput): Promise<Evaluation> {
       const [holdout, train] = await Promise.all([matrixOf(input.holdoutUri, input.spec), matrixOf(input.trainUri, input.spec)]);
       const candidate = await loadOnnxModel(await deps.blobs.get(input.modelUri));
-      const { metrics, classMetrics, confusionMatrix } = await score(candidate, holdout, input.spec);
+      const { metrics, classMetrics, confusionMatrix, fairness } = await score(candidate, holdout, input.spec);
 
       let champion: Evaluation['champion'];
       const alias = await deps.registry.getAlias(input.model, CHAMPION);
@@ -71,7 +101,16 @@ export function evaluationActivities(deps: ActivityDeps) {
       const trainPredictions = await predictProbabilities(candidate, train.features, input.spec.target.classes.length);
       const referenceProfile = buildReferenceProfile({ spec: input.spec, features: train.features, predictions: trainPredictions });
       await candidate.session.release();
-      return { metrics, classMetrics, confusionMatrix, signature: candidate.signature, champion, gate, referenceProfile };
+      return {
+        metrics,
+        classMetrics,
+        confusionMatrix,
+        ...(fairness ? { fairness } : {}),
+        signature: candidate.signature,
+        champion,
+        gate,
+        referenceProfile,
+      };
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DatasetSpec } from '../core/data/dataset-spec';
+import type { FairnessRecord } from '../core/evaluation/fairness-metrics';
 import type { Gate, GateResult } from '../core/evaluation/metric-gate';
 import type { Loosened } from '../core/governance/policy-override';
 import type { JobSpec } from '../core/pipeline/pipeline-template';
@@ -104,6 +105,8 @@ export interface PipelineStatus {
   };
   version?: number;
   metrics?: Record<string, number | null>;
+  /** Per sensitive feature, each group's holdout figures, for the approver to see. */
+  fairness?: FairnessRecord;
   champion?: { version: number; metrics: Record<string, number | null> };
   gate?: GateResult;
   /** A retrain whose challenger did not beat the champion: both scores on the same fresh holdout. */

@@ -1,4 +1,5 @@
 // Shapes of registry records as the API and activities see them (JSON columns typed).
+import type { FairnessRecord } from '../core/evaluation/fairness-metrics';
 import type { ModelSignature } from '../core/serving/model-signature';
 import type { PipelineTemplate } from '../core/pipeline/pipeline-template';
 import type { Lineage, VersionStatus } from '../drizzle/schema/model-versions';
@@ -14,6 +15,8 @@ export interface NewVersion {
   confusionMatrix: number[][];
   /** Precision, recall, F1 and support per class label (null for versions registered before they were kept). */
   classMetrics?: Record<string, Record<string, number>> | null;
+  /** Per sensitive feature, each group's holdout figures (null without sensitive features). */
+  fairness?: FairnessRecord | null;
   gate: unknown;
   referenceProfile: unknown;
   lineage: Lineage;

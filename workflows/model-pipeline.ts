@@ -168,6 +168,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       gate: input.gate,
     });
     status.metrics = evaluation.metrics;
+    if (evaluation.fairness) status.fairness = evaluation.fairness;
     status.champion = evaluation.champion;
     status.gate = evaluation.gate;
     if (!evaluation.gate.passed) {
@@ -190,6 +191,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       metrics: evaluation.metrics,
       confusionMatrix: evaluation.confusionMatrix,
       classMetrics: evaluation.classMetrics,
+      fairness: evaluation.fairness ?? null,
       gate: { spec: input.gate, result: evaluation.gate, champion: evaluation.champion ?? null },
       referenceProfile: evaluation.referenceProfile,
       lineage: {

@@ -33,6 +33,12 @@ export const datasetSpecSchema = z.strictObject({
        * metrics, only the macro, weighted and per-class ones.
        */
       positiveClass: z.string().optional(),
+      /**
+       * The favourable outcome for the fairness metrics: a group's selection rate is the share of it
+       * predicted as this class. Left out: the positive class (positiveClass, else classes[1]) of a
+       * binary target; with more classes and no positiveClass, fairness compares accuracy only.
+       */
+      favorableClass: z.string().optional(),
     })
     .superRefine((target, ctx) => {
       // Per-class metrics are keyed by class name, and a CSV label must map to one output.
@@ -41,14 +47,19 @@ export const datasetSpecSchema = z.strictObject({
         if (seen.has(c)) ctx.addIssue({ code: 'custom', path: ['classes'], message: `class "${c}" is listed twice` });
         seen.add(c);
       }
-      if (target.positiveClass !== undefined && !seen.has(target.positiveClass)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['positiveClass'],
-          message: `positiveClass "${target.positiveClass}" is not one of the classes (${target.classes.join(', ')})`,
-        });
+      for (const key of ['positiveClass', 'favorableClass'] as const) {
+        const named = target[key];
+        if (named !== undefined && !seen.has(named)) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} "${named}" is not one of the classes (${target.classes.join(', ')})` });
+        }
       }
     }),
+  /**
+   * Categorical features whose groups the evaluation compares (accuracy, selection rate, demographic
+   * parity, equalized odds), each gated as `<metric>:<feature>`. Each must be a non-nullable
+   * categorical feature of this spec, so that every holdout row belongs to one of its categories.
+   */
+  sensitiveFeatures: z.array(z.string()).optional(),
   checks: z
     .strictObject({
       /** Fail when any class holds less than this share of the rows. */
@@ -58,7 +69,7 @@ export const datasetSpecSchema = z.strictObject({
       minRows: z.number().int().min(1).default(50),
     })
     .prefault({}),
-});
+}).superRefine(addSensitiveFeatureIssues);
 
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 export type ColumnSpec = z.infer<typeof columnSchema>;
@@ -70,4 +81,34 @@ export type ColumnSpec = z.infer<typeof columnSchema>;
 export function positiveClassIndex(spec: Pick<DatasetSpec, 'target'>): number | undefined {
   const { classes, positiveClass } = spec.target;
   return positiveClass === undefined ? undefined : classes.indexOf(positiveClass);
+}
+
+/**
+ * Index of the favourable class of the fairness metrics: the one the spec names, else its positive
+ * class, else class 1 of a binary target; undefined for a multi-class target that names neither.
+ */
+export function favorableClassIndex(spec: Pick<DatasetSpec, 'target'>): number | undefined {
+  const { classes, favorableClass } = spec.target;
+  if (favorableClass !== undefined) return classes.indexOf(favorableClass);
+  return positiveClassIndex(spec) ?? (classes.length === 2 ? 1 : undefined);
+}
+
+/** Each sensitive feature must name a non-nullable categorical feature, once. */
+function addSensitiveFeatureIssues(spec: { features: ColumnSpec[]; sensitiveFeatures?: string[] | undefined }, ctx: z.RefinementCtx): void {
+  const categorical = spec.features.filter((f) => f.type === 'categorical').map((f) => f.name);
+  const choices = categorical.length ? `the categorical features are ${categorical.join(', ')}` : 'the spec has no categorical features';
+  const seen = new Set<string>();
+  spec.sensitiveFeatures?.forEach((name, i) => {
+    const path = ['sensitiveFeatures', i];
+    if (seen.has(name)) ctx.addIssue({ code: 'custom', path, message: `sensitive feature "${name}" is listed twice` });
+    seen.add(name);
+    const column = spec.features.find((f) => f.name === name);
+    if (column === undefined) {
+      ctx.addIssue({ code: 'custom', path, message: `sensitive feature "${name}" is not a feature of the spec; ${choices}` });
+    } else if (column.type !== 'categorical') {
+      ctx.addIssue({ code: 'custom', path, message: `sensitive feature "${name}" is a numeric (${column.type}) feature; it must be categorical (${choices})` });
+    } else if (column.nullable) {
+      ctx.addIssue({ code: 'custom', path, message: `sensitive feature "${name}" is nullable; a sensitive feature must be non-nullable so that every row has a group` });
+    }
+  });
 }

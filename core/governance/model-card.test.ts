@@ -78,3 +78,59 @@ describe('model card of a multi-class version', () => {
     expect(renderModelCardMarkdown(buildModelCard(input))).not.toContain('Per class:');
   });
 });
+
+describe('model card of a version with sensitive features', () => {
+  const fairness: NonNullable<ModelCardInput['version']['fairness']> = {
+    favorableClass: 'M',
+    features: {
+      sex: {
+        groups: {
+          female: { rows: 60, accuracy: 0.95, selection_rate: 0.4, positives: 25, true_positive_rate: 0.92, false_positive_rate: 0.0571428 },
+          'x|y': { rows: 1, accuracy: 1, selection_rate: 0, positives: 0, true_positive_rate: 0, false_positive_rate: 0 },
+        },
+        accuracy_min_group: 0.95,
+        accuracy_difference: 0.05,
+        demographic_parity_difference: 0.4,
+        demographic_parity_ratio: 0,
+        equalized_odds_difference: 0.92,
+        equalized_odds_ratio: null,
+      },
+    },
+  };
+  const withFairness: ModelCardInput = { ...input, version: { ...input.version, fairness } };
+
+  it('keeps the fairness record, and null without one', () => {
+    expect(buildModelCard(withFairness).evaluation.fairness).toEqual(fairness);
+    expect(buildModelCard(input).evaluation.fairness).toBeNull();
+  });
+
+  it('renders a Fairness section with a row per group and the parity and equalized-odds figures', () => {
+    const text = renderModelCardMarkdown(buildModelCard(withFairness));
+    expect(text).toContain('## Fairness (holdout)');
+    expect(text).toContain('Favourable class `M`');
+    expect(text).toContain('### sex');
+    expect(text).toContain('| group | rows | accuracy | selection rate | positives | TPR | FPR |');
+    expect(text).toContain('| female | 60 | 0.9500 | 0.4000 | 25 | 0.9200 | 0.0571 |');
+    expect(text).toContain('| x\\|y | 1 | 1 | 0 | 0 | 0 | 0 |');
+    expect(text).toContain('- Demographic parity difference: 0.4000 (ratio 0)');
+    expect(text).toContain('- Equalized odds difference: 0.9200 (ratio -)');
+    expect(text.indexOf('## Fairness')).toBeGreaterThan(text.indexOf('## Evaluation'));
+    expect(text.indexOf('## Fairness')).toBeLessThan(text.indexOf('## Approvals'));
+    expect(renderModelCardMarkdown(buildModelCard(input))).not.toContain('## Fairness');
+  });
+
+  it('compares accuracy only when there is no favourable class', () => {
+    const accuracyOnly: ModelCardInput = {
+      ...input,
+      version: {
+        ...input.version,
+        fairness: { favorableClass: null, features: { region: { groups: { north: { rows: 40, accuracy: 0.8 } }, accuracy_min_group: 0.8, accuracy_difference: 0 } } },
+      },
+    };
+    const text = renderModelCardMarkdown(buildModelCard(accuracyOnly));
+    expect(text).toContain('groups are compared by accuracy only');
+    expect(text).toContain('| north | 40 | 0.8000 |');
+    expect(text).toContain('- Lowest group accuracy: 0.8000 (difference 0)');
+    expect(text).not.toContain('Demographic parity');
+  });
+});

@@ -2,6 +2,7 @@
 // evaluated against its gate, who approved it, how it rolled out, and how it serves now. Built from
 // the registry's records (and the serving side's, when there is one) as JSON, and rendered as
 // Markdown for people.
+import type { FairnessRecord } from '../evaluation/fairness-metrics';
 
 export interface ModelCardInput {
   model: { name: string; description: string };
@@ -19,6 +20,8 @@ export interface ModelCardInput {
     confusionMatrix: number[][];
     /** Per class label: precision, recall, F1, support (absent on versions from before they were kept). */
     classMetrics?: Record<string, Record<string, number>> | null;
+    /** Per sensitive feature: the group table and the parity and equalized-odds figures (absent without sensitive features). */
+    fairness?: FairnessRecord | null;
     gate: unknown;
     lineage: {
       datasetUri: string;
@@ -52,7 +55,13 @@ export interface ModelCard {
   data: { uri: string; sha256: string; location?: string; rows?: number; classCounts?: unknown; features: string[]; retrainSource?: string };
   training: { templateRevision?: number; params: Record<string, unknown>; codeVersion: string; compute: { provider: string; jobId: string; seconds?: number; gpuSeconds?: number; costUsd?: number }; createdBy: string; createdAt: string; pipelineId: string };
   artifact: { uri: string; sha256: string; inputs: string[]; outputs: string[] };
-  evaluation: { metrics: Record<string, number | null>; classMetrics: Record<string, Record<string, number>> | null; confusionMatrix: number[][]; gate: unknown };
+  evaluation: {
+    metrics: Record<string, number | null>;
+    classMetrics: Record<string, Record<string, number>> | null;
+    confusionMatrix: number[][];
+    fairness: FairnessRecord | null;
+    gate: unknown;
+  };
   approvals: Array<{ principal: string; decision: string; comment: string; at: string }>;
   rollout: Array<{ at: string; event: string; actor: string; details: unknown }>;
   serving: ModelCardInput['serving'] | null;
@@ -94,7 +103,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       pipelineId: v.pipelineId,
     },
     artifact: { uri: v.artifactUri, sha256: v.artifactSha256, inputs: v.signature.inputs.map(tensor), outputs: v.signature.outputs.map(tensor) },
-    evaluation: { metrics: v.metrics, classMetrics: v.classMetrics ?? null, confusionMatrix: v.confusionMatrix, gate: v.gate },
+    evaluation: { metrics: v.metrics, classMetrics: v.classMetrics ?? null, confusionMatrix: v.confusionMatrix, fairness: v.fairness ?? null, gate: v.gate },
     approvals: input.approvals.map((a) => ({ principal: a.principal, decision: a.decision, comment: a.comment, at: a.decidedAt.toISOString() })),
     rollout: input.events.filter((e) => e.event.startsWith('rollout.') || e.event === 'model.rolled_back' || e.event.startsWith('champion.')).map((e) => ({ at: e.at.toISOString(), event: e.event, actor: e.actor, details: e.details })),
     serving: input.serving ?? null,
@@ -139,6 +148,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     `Gate: \`${JSON.stringify(card.evaluation.gate)}\``,
     '',
+    ...fairnessLines(card.evaluation.fairness, cell, number),
     '## Approvals',
     '',
     ...(card.approvals.length ? card.approvals.map((a) => `- ${a.decision} by ${a.principal} on ${a.at}${a.comment ? `: ${cell(a.comment)}` : ''}`) : ['_None yet._']),
@@ -174,4 +184,48 @@ function classMetricLines(
     `|---|${columns.map(() => '---|').join('')}`,
     ...rows.map(([label, metrics]) => `| ${cell(label)} | ${columns.map((c) => number(metrics[c])).join(' | ')} |`),
   ];
+}
+
+/** The Fairness section, when the version has sensitive features: per feature, a row per group and the between-group figures. */
+function fairnessLines(
+  fairness: ModelCard['evaluation']['fairness'],
+  cell: (value: unknown) => string,
+  number: (value: number | null | undefined) => string,
+): string[] {
+  const features = Object.entries(fairness?.features ?? {});
+  if (fairness === null || features.length === 0) return [];
+  const selection = fairness.favorableClass !== null;
+  const lines = [
+    '## Fairness (holdout)',
+    '',
+    selection
+      ? `Favourable class \`${cell(fairness.favorableClass)}\`: a group's selection rate is the share of it predicted as that class; ` +
+        'TPR and FPR are the shares of its rows of that class, and of the others, predicted as it.'
+      : 'No favourable class (a multi-class target that names none), so groups are compared by accuracy only.',
+  ];
+  for (const [feature, f] of features) {
+    const groups = Object.entries(f.groups);
+    lines.push(
+      '',
+      `### ${cell(feature)}`,
+      '',
+      selection ? '| group | rows | accuracy | selection rate | positives | TPR | FPR |' : '| group | rows | accuracy |',
+      selection ? '|---|---|---|---|---|---|---|' : '|---|---|---|',
+      ...groups.map(([group, g]) =>
+        selection
+          ? `| ${cell(group)} | ${g.rows} | ${number(g.accuracy)} | ${number(g.selection_rate)} | ${number(g.positives)} | ${number(g.true_positive_rate)} | ${number(g.false_positive_rate)} |`
+          : `| ${cell(group)} | ${g.rows} | ${number(g.accuracy)} |`,
+      ),
+      '',
+      `- Lowest group accuracy: ${number(f.accuracy_min_group)} (difference ${number(f.accuracy_difference)})`,
+      ...(selection
+        ? [
+            `- Demographic parity difference: ${number(f.demographic_parity_difference)} (ratio ${number(f.demographic_parity_ratio)})`,
+            `- Equalized odds difference: ${number(f.equalized_odds_difference)} (ratio ${number(f.equalized_odds_ratio)})`,
+          ]
+        : []),
+    );
+  }
+  lines.push('');
+  return lines;
 }

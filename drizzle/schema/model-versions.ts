@@ -1,4 +1,5 @@
 import { sqliteTable, text, integer, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { FairnessRecord } from '../../core/evaluation/fairness-metrics';
 import type { ModelSignature } from '../../core/serving/model-signature';
 import { models } from './models';
 
@@ -46,6 +47,8 @@ export const modelVersions = sqliteTable(
     confusionMatrix: text('confusion_matrix', { mode: 'json' }).$type<number[][]>().notNull(),
     /** Precision, recall, F1 and support of each class on the holdout, by class label (absent before multi-class metrics). */
     classMetrics: text('class_metrics', { mode: 'json' }).$type<Record<string, Record<string, number>>>(),
+    /** Per sensitive feature, each group's holdout figures (absent without sensitive features). */
+    fairness: text('fairness', { mode: 'json' }).$type<FairnessRecord>(),
     gate: text('gate', { mode: 'json' }).notNull(),
     referenceProfile: text('reference_profile', { mode: 'json' }).notNull(),
     lineage: text('lineage', { mode: 'json' }).$type<Lineage>().notNull(),

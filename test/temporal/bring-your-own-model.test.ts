@@ -43,9 +43,10 @@ describe('bring your own model and data', () => {
       body: {
         name: 'segments',
         description: 'customer segment from a few attributes',
-        datasetSpec: proposed.body.datasetSpec,
+        // plan is compared across its groups; a three-class target with no favourable class: by accuracy.
+        datasetSpec: { ...proposed.body.datasetSpec, sensitiveFeatures: ['plan'] },
         params: { epochs: 60, seed: 7 },
-        gate: { f1_macro: { threshold: 0.5, greater_is_better: true } },
+        gate: { f1_macro: { threshold: 0.5, greater_is_better: true }, 'accuracy_min_group:plan': { threshold: 0.2, greater_is_better: true } },
       },
     });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
@@ -62,6 +63,8 @@ describe('bring your own model and data', () => {
     expect(waiting.metrics!.f1_macro).toBeGreaterThan(0.5);
     expect(waiting.metrics!.roc_auc_ovr).toBeGreaterThan(0.5);
     expect(waiting.metrics).not.toHaveProperty('roc_auc');
+    expect(waiting.metrics!['accuracy_min_group:plan']).toBeGreaterThan(0.2);
+    expect(waiting.fairness).toMatchObject({ favorableClass: null, features: { plan: expect.any(Object) } });
 
     expect((await h.request('POST', `/v1/pipelines/${id}/approve`, { as: 'bob', body: { comment: 'segments look right' } })).status).toBe(202);
     const done = await h.waitForStage(id, ['succeeded', 'failed']);
@@ -71,6 +74,7 @@ describe('bring your own model and data', () => {
     expect(version.body.lineage).toMatchObject({ datasetUri: 'dataset://segments/1', datasetSha256: uploaded.body.sha256, templateRevision: 1 });
     expect(Object.keys(version.body.classMetrics).sort()).toEqual([...spec.target.classes].sort());
     expect(version.body.confusionMatrix).toHaveLength(3);
+    expect(version.body.fairness).toEqual(waiting.fairness);
     expect(version.body.signature.inputs[0].shape).toEqual([-1, spec.features.length]);
 
     // Raw rows in (numbers as they are, a category as its index), probabilities over the three classes out.
