@@ -3,7 +3,6 @@
 // and checked as CSV, and is stored only when it passes: content-addressed in the artifact store, then
 // numbered in the registry (the same bytes again answer with their existing version).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,7 +137,7 @@ async function spoolCsv(request: Request, file: string, limit: number): Promise<
  * Reads CSV chunks for a sample: until the input ends, `maxBytes` have been read or the reader holds
  * INFER_SAMPLE_ROWS rows. Breaking out of the loop cancels the source (the request body, the file).
  */
-async function readSample(chunks: AsyncIterable<Uint8Array>, maxBytes: number, keepRows: number): Promise<CsvStreamSummary> {
+async function readSample(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number, keepRows: number): Promise<CsvStreamSummary> {
   const reader = new CsvStreamReader({ keepRows });
   let read = 0;
   let stopped = false;
@@ -161,8 +160,8 @@ async function readSample(chunks: AsyncIterable<Uint8Array>, maxBytes: number, k
 export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASET_UPLOAD_MAX_BYTES, spoolDir, onNewVersion }: DatasetRouteDeps) {
   /** The first rows of a stored version, for a person to see what it holds. */
   async function preview(version: DatasetVersion) {
-    const file = await blobs.localPath(version.artifactUri);
-    const sample = await readSample(createReadStream(file, { end: PREVIEW_BYTES - 1 }), PREVIEW_BYTES, PREVIEW_ROWS);
+    // The head only (a ranged read on object storage): a version may be hundreds of MiB.
+    const sample = await readSample([await blobs.readHead(version.artifactUri, PREVIEW_BYTES)], PREVIEW_BYTES, PREVIEW_ROWS);
     return { rows: sample.sample, truncated: version.rows > sample.sample.length };
   }
 
@@ -196,7 +195,7 @@ export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASE
         if (!parsed.success) throw new WindsockError('bad_request', describeZodError('body', parsed.error));
         source = await datasets.pin(parsed.data.dataset);
         const { uri } = await datasets.locate(source);
-        sample = await readSample(createReadStream(await blobs.localPath(uri)), INFER_SAMPLE_BYTES, INFER_SAMPLE_ROWS);
+        sample = await readSample([await blobs.readHead(uri, INFER_SAMPLE_BYTES)], INFER_SAMPLE_BYTES, INFER_SAMPLE_ROWS);
       } else {
         requireCsv(contentType);
         source = 'the request body';
