@@ -11,12 +11,11 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../fixtures/breast-cancer-serving.json';
 import { version as windsockVersion } from '../../package.json';
+import { pinnedVersion, testPython } from '../python/python-peers';
 import { binaryRequestSuite } from '../workers/binary-requests-suite';
 import { servingAdminToken, startNodeServingApp } from './node-serving-app';
 
 const script = fileURLToPath(new URL('../python/oip_clients.py', import.meta.url));
-const requirements = readFileSync(new URL('../python/requirements.txt', import.meta.url), 'utf8');
-const pinned = (name: string) => new RegExp(`^${name}(?:\\[[^\\]]*\\])?==(\\S+)$`, 'm').exec(requirements)?.[1];
 const modelBytes = new Uint8Array(readFileSync(new URL('../fixtures/breast-cancer-mlp.onnx', import.meta.url)));
 const MODEL = 'bc';
 const rows = fixture.holdoutRows.slice(0, 5);
@@ -51,13 +50,7 @@ interface ClientRun {
 
 /** Runs the Python script without blocking the event loop, which serves the script's requests. */
 function runClients(input: unknown): Promise<ClientRun> {
-  const python = process.env.WINDSOCK_TEST_PYTHON;
-  if (!python) {
-    throw new Error(
-      'WINDSOCK_TEST_PYTHON is not set, so the Python clients cannot be run: run this test through `npm run test:unit` ' +
-        '(scripts/provision.sh makes the venv of test/python/requirements.txt and sets the variable)',
-    );
-  }
+  const python = testPython('the Python clients');
   return new Promise((resolve, reject) => {
     const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -132,7 +125,7 @@ describe('the Python Open Inference Protocol clients against Node serving', { ti
 
   it('runs the pinned client versions', async () => {
     const run = await clients();
-    expect(run.versions).toEqual({ tritonclient: pinned('tritonclient'), kserve: pinned('kserve') });
+    expect(run.versions).toEqual({ tritonclient: pinnedVersion('tritonclient'), kserve: pinnedVersion('kserve') });
   });
 
   it("answers tritonclient's health and metadata calls", async () => {

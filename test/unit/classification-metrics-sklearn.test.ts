@@ -2,15 +2,12 @@
 // run with the tests' venv): random binary, 3-class and 10-class sets and the edge cases where
 // definitions part ways (ties, a class never predicted, a class absent from the labels, probabilities
 // of exactly 0 and 1, float32 rows).
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/statistics/seeded-random';
+import { pinnedVersion, runReferenceScript, valueDifferences } from '../python/python-peers';
 import { classificationReport, type ClassificationInput } from '../../core/evaluation/classification-metrics';
 
 const TOLERANCE = 1e-9;
-const script = fileURLToPath(new URL('../python/classification_reference.py', import.meta.url));
-const requirements = fileURLToPath(new URL('../python/requirements.txt', import.meta.url));
 
 type Case = { name: string; labels: number[]; probabilities: number[][]; numClasses: number; positiveClass?: number };
 type Reference = {
@@ -18,18 +15,6 @@ type Reference = {
   classMetrics: Array<{ precision: number; recall: number; f1: number; support: number }>;
   confusionMatrix: number[][];
 };
-
-/** mulberry32: a small seeded generator, so every run scores the same cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type CaseOptions = {
   n: number;
@@ -49,7 +34,7 @@ type CaseOptions = {
 };
 
 function makeCase(name: string, o: CaseOptions): Case {
-  const next = random(o.seed);
+  const next = mulberry32(o.seed);
   const present = Array.from({ length: o.k }, (_, c) => c).filter((c) => !o.absent?.includes(c));
   const labels = Array.from({ length: o.n }, () => present[Math.floor(next() * present.length)]!);
   const probabilities = labels.map((label) => {
@@ -100,35 +85,18 @@ const cases: Case[] = [
 type ReferenceRun = { sklearn: string; results: Record<string, Reference> };
 let run: ReferenceRun | undefined;
 
-/**
- * sklearn's numbers for all cases, from one Python process. Called inside each test rather than in
- * beforeAll, so that a missing venv reads as failed tests in every report, not as skipped ones.
- */
+/** sklearn's numbers for all cases, from one Python process (run inside each test: see python-peers.ts). */
 function sklearnReference(): ReferenceRun {
-  if (run) return run;
-  const python = process.env.WINDSOCK_TEST_PYTHON;
-  if (!python) {
-    throw new Error(
-      'WINDSOCK_TEST_PYTHON is not set, so scikit-learn cannot be run: run this test through `npm run test:unit` ' +
-        '(scripts/provision.sh makes the venv of test/python/requirements.txt and sets the variable)',
-    );
-  }
-  const output = execFileSync(python, [script], { input: JSON.stringify({ cases }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  run = JSON.parse(output) as ReferenceRun;
+  run ??= runReferenceScript<ReferenceRun>('classification_reference.py', { cases }, 'scikit-learn');
   return run;
 }
 
-/** Every disagreement larger than TOLERANCE, named, so a failure says which value of which case. */
-function differences(actual: number | null | undefined, expected: number | null | undefined, what: string): string[] {
-  if (actual === null || expected === null || actual === undefined || expected === undefined) {
-    return actual === expected ? [] : [`${what}: ours ${actual}, sklearn ${expected}`];
-  }
-  return Math.abs(actual - expected) <= TOLERANCE ? [] : [`${what}: ours ${actual}, sklearn ${expected}`];
-}
+const differences = valueDifferences('sklearn', TOLERANCE);
 
-describe(`classificationReport against scikit-learn`, () => {
+// The first test starts Python and imports scikit-learn: seconds, more on a loaded host.
+describe('classificationReport against scikit-learn', { timeout: 60_000 }, () => {
   it('runs against the pinned scikit-learn', () => {
-    const pinned = /^scikit-learn==(\S+)$/m.exec(readFileSync(requirements, 'utf8'))?.[1];
+    const pinned = pinnedVersion('scikit-learn');
     expect(sklearnReference().sklearn).toBe(pinned);
   });
 

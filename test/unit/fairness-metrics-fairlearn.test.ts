@@ -2,30 +2,15 @@
 // tests' venv): random binary sets with 2 and 3 groups, and the edge cases where a rate is 0/0 (a group
 // with no positives, a group of one row, no group selected, a perfect model), multi-class targets with
 // and without a favourable class, and a category with no rows.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/statistics/seeded-random';
+import { pinnedVersion, runReferenceScript, valueDifferences } from '../python/python-peers';
 import { fairnessReport, type FairnessInput, type FeatureFairness } from '../../core/evaluation/fairness-metrics';
 
 const TOLERANCE = 1e-9;
-const script = fileURLToPath(new URL('../python/fairness_reference.py', import.meta.url));
-const requirements = fileURLToPath(new URL('../python/requirements.txt', import.meta.url));
 
 type Case = FairnessInput & { name: string };
 type Reference = Record<string, Omit<FeatureFairness, 'groups'> & { groups: Record<string, Record<string, number | null>> }>;
-
-/** mulberry32: a small seeded generator, so every run scores the same cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type CaseOptions = {
   n: number;
@@ -43,7 +28,7 @@ type CaseOptions = {
 };
 
 function makeCase(name: string, o: CaseOptions): Case {
-  const next = random(o.seed);
+  const next = mulberry32(o.seed);
   const pick = (k: number) => Math.floor(next() * k);
   const sensitiveFeatures = Object.entries(o.features).map(([feature, categories]) => {
     const used = categories.map((_, c) => c).filter((c) => !o.empty?.[feature]?.includes(c));
@@ -87,35 +72,18 @@ const cases: Case[] = [
 type ReferenceRun = { fairlearn: string; results: Record<string, Reference> };
 let run: ReferenceRun | undefined;
 
-/**
- * fairlearn's numbers for all cases, from one Python process. Called inside each test rather than in
- * beforeAll, so that a missing venv reads as failed tests in every report, not as skipped ones.
- */
+/** fairlearn's numbers for all cases, from one Python process (run inside each test: see python-peers.ts). */
 function fairlearnReference(): ReferenceRun {
-  if (run) return run;
-  const python = process.env.WINDSOCK_TEST_PYTHON;
-  if (!python) {
-    throw new Error(
-      'WINDSOCK_TEST_PYTHON is not set, so fairlearn cannot be run: run this test through `npm run test:unit` ' +
-        '(scripts/provision.sh makes the venv of test/python/requirements.txt and sets the variable)',
-    );
-  }
-  const output = execFileSync(python, [script], { input: JSON.stringify({ cases }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  run = JSON.parse(output) as ReferenceRun;
+  run ??= runReferenceScript<ReferenceRun>('fairness_reference.py', { cases }, 'fairlearn');
   return run;
 }
 
-/** Every disagreement larger than TOLERANCE, named, so a failure says which value of which case. */
-function differences(actual: number | null | undefined, expected: number | null | undefined, what: string): string[] {
-  if (actual === null || expected === null || actual === undefined || expected === undefined) {
-    return actual === expected ? [] : [`${what}: ours ${actual}, fairlearn ${expected}`];
-  }
-  return Math.abs(actual - expected) <= TOLERANCE ? [] : [`${what}: ours ${actual}, fairlearn ${expected}`];
-}
+const differences = valueDifferences('fairlearn', TOLERANCE);
 
-describe('fairnessReport against fairlearn', () => {
+// The first test starts Python and imports fairlearn: seconds, more on a loaded host.
+describe('fairnessReport against fairlearn', { timeout: 60_000 }, () => {
   it('runs against the pinned fairlearn', () => {
-    const pinned = /^fairlearn==(\S+)$/m.exec(readFileSync(requirements, 'utf8'))?.[1];
+    const pinned = pinnedVersion('fairlearn');
     expect(fairlearnReference().fairlearn).toBe(pinned);
   });
 
