@@ -3,12 +3,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServingStore } from '../../api/node-serving/open-serving-store';
+import { projectRoot } from '../../config/project-root';
+import { freePort } from '../../scripts/local-processes';
 import fixture from '../fixtures/breast-cancer-serving.json';
 import { servingAdminToken, startNodeServingApp } from './node-serving-app';
 
@@ -72,19 +72,6 @@ describe('recording on Node with no flush call', () => {
     expect(await waitFor(requests, (n) => n === 3, 20_000)).toBe(3);
   });
 });
-
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm run serve stopped by SIGTERM', () => {
   it('writes the batch it holds before it exits', { timeout: 120_000 }, async () => {
