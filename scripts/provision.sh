@@ -41,22 +41,31 @@ ensure_packages() {
   fi
 }
 
+# go_install_cached MODULE_PATH VERSION NAME WHAT: builds a Go command once into the cache
+# ($WINDSOCK_CACHE/bin/NAME-VERSION) and prints its path; WHAT is what to do by hand when it fails.
+go_install_cached() {
+  local module="$1" version="$2" name="$3" by_hand="$4"
+  local cached="$WINDSOCK_CACHE/bin/$name-$version"
+  if [[ ! -x "$cached" ]]; then
+    command -v go >/dev/null || die "$name is missing: install Go so that Windsock can build it, or $by_hand"
+    say "building $name $version with go install (slow the first time)"
+    local gobin="$WINDSOCK_CACHE/gobin.$$"
+    GOBIN="$gobin" GOFLAGS=-mod=mod go install "$module@$version" >&2 \
+      || die "go install $module@$version failed; $by_hand"
+    mkdir -p "$WINDSOCK_CACHE/bin" && mv "$gobin/$name" "$cached" && rm -rf "$gobin"
+  fi
+  echo "$cached"
+}
+
 ensure_temporal() {
   if [[ -n "${TEMPORAL_CLI:-}" ]]; then
     [[ -x "$TEMPORAL_CLI" ]] || die "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file"
     return
   fi
   if command -v temporal >/dev/null; then export TEMPORAL_CLI="$(command -v temporal)"; return; fi
-  local cached="$WINDSOCK_CACHE/bin/temporal-$TEMPORAL_CLI_VERSION"
-  if [[ ! -x "$cached" ]]; then
-    command -v go >/dev/null || die "the Temporal CLI is missing: install it (https://docs.temporal.io/cli), set TEMPORAL_CLI to its path, or install Go so that Windsock can build it"
-    say "building the Temporal CLI $TEMPORAL_CLI_VERSION with go install (slow the first time)"
-    local gobin="$WINDSOCK_CACHE/gobin.$$"
-    GOBIN="$gobin" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2 \
-      || die "go install github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION failed; install the Temporal CLI by hand and set TEMPORAL_CLI"
-    mkdir -p "$WINDSOCK_CACHE/bin" && mv "$gobin/temporal" "$cached" && rm -rf "$gobin"
-  fi
-  export TEMPORAL_CLI="$cached"
+  TEMPORAL_CLI="$(go_install_cached github.com/temporalio/cli/cmd/temporal "$TEMPORAL_CLI_VERSION" temporal \
+    "install the Temporal CLI by hand (https://docs.temporal.io/cli) and set TEMPORAL_CLI")"
+  export TEMPORAL_CLI
 }
 
 python_has_torch() { "$1" -c 'import torch, numpy' >/dev/null 2>&1; }
@@ -107,16 +116,9 @@ ensure_versitygw() {
     [[ -x "$WINDSOCK_VERSITYGW" ]] || die "WINDSOCK_VERSITYGW=$WINDSOCK_VERSITYGW is not an executable file"
     return
   fi
-  local cached="$WINDSOCK_CACHE/bin/versitygw-$VERSITYGW_VERSION"
-  if [[ ! -x "$cached" ]]; then
-    command -v go >/dev/null || die "the object-storage tests need versitygw: install Go so that Windsock can build it, or set WINDSOCK_VERSITYGW to a versitygw binary"
-    say "building versitygw $VERSITYGW_VERSION with go install (about a minute the first time)"
-    local gobin="$WINDSOCK_CACHE/gobin.$$"
-    GOBIN="$gobin" GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2 \
-      || die "go install github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION failed; build it by hand and set WINDSOCK_VERSITYGW"
-    mkdir -p "$WINDSOCK_CACHE/bin" && mv "$gobin/versitygw" "$cached" && rm -rf "$gobin"
-  fi
-  export WINDSOCK_VERSITYGW="$cached"
+  WINDSOCK_VERSITYGW="$(go_install_cached github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" versitygw \
+    "build versitygw by hand and set WINDSOCK_VERSITYGW (the object-storage tests need it)")"
+  export WINDSOCK_VERSITYGW
 }
 
 ensure_node
