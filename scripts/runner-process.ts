@@ -40,7 +40,9 @@ export async function startRunnerProcess(options: { home: string; env?: Record<s
     token,
     home: options.home,
     async start() {
-      child = spawn(process.execPath, ['--import', 'tsx', 'runner/main.ts'], {
+      // WINDSOCK_RUNNER_BUNDLE: a prebuilt runner (esbuild) for hosts without tsx, such as a GPU box.
+      const entry = process.env.WINDSOCK_RUNNER_BUNDLE ? [process.env.WINDSOCK_RUNNER_BUNDLE] : ['--import', 'tsx', 'runner/main.ts'];
+      child = spawn(process.execPath, entry, {
         cwd: projectRoot,
         env: {
           ...process.env,

@@ -1,5 +1,6 @@
 """PyTorch pieces both trainers use: one epoch of minibatch training, checkpoint files and the
 ONNX export of a classifier ("features" float32 [batch, n] -> "probabilities" float32 [batch, classes])."""
+import inspect
 import os
 
 from windsock_job.job_process import InputError, emit, log
@@ -87,6 +88,9 @@ def export_onnx(torch, model, n_features, out_path):
     wrapper = ExportWrapper(model).cpu().eval()
     dummy = torch.zeros(2, n_features, dtype=torch.float32)
     tmp = out_path + ".tmp"
+    # torch >= 2.9 exports through dynamo by default (opset 18 and a different graph); the
+    # TorchScript exporter keeps the graph, and so the model bytes, the same on every torch.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(
             wrapper,
@@ -97,5 +101,6 @@ def export_onnx(torch, model, n_features, out_path):
             dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
             opset_version=13,
             do_constant_folding=True,
+            **legacy,
         )
     os.replace(tmp, out_path)
