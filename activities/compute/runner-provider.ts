@@ -1,16 +1,19 @@
 // The `runner` compute provider: training jobs on a Windsock job runner (runner/) over HTTP. Inputs
 // go up by digest, the job is submitted under the activity's idempotency key (a retry gets the job
 // already started), and outputs come back verified against the runner's sha256. An unreachable
-// runner or a 5xx is retryable; a refused spec or a missing job is not.
+// runner or a 5xx is retryable; a refused spec or a missing job is not. Calls go through Hono's `hc` over
+// the runner app's own route types, so bodies are what its routes declare, not casts.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
+import { hc } from 'hono/client';
 import { WindsockError, errorStatus, type ErrorCode } from '../../core/windsock-error';
 import { sha256File } from '../../artifacts/sha256-file';
-import type { RunnerArtifact, RunnerJob, SubmitJob, SubmitJobResponse } from '../../contracts/runner-protocol';
+import type { RunnerArtifact, SubmitJob } from '../../contracts/runner-protocol';
+import type { RunnerApp } from '../../runner/runner-app';
 import type { ComputeProvider, JobOutputs, JobRequest, JobStatus } from './compute-provider';
 
 export interface RunnerProviderOptions {
@@ -26,8 +29,10 @@ export interface RunnerProviderOptions {
 
 export class RunnerProvider implements ComputeProvider {
   readonly name: string;
+  private readonly runner: ReturnType<typeof hc<RunnerApp>>;
   constructor(private readonly o: RunnerProviderOptions) {
     this.name = o.name;
+    this.runner = hc<RunnerApp>(o.baseUrl, { fetch: this.checkedFetch() });
   }
 
   async submit(request: JobRequest, idempotencyKey: string): Promise<{ jobId: string; reattached: boolean }> {
@@ -43,20 +48,20 @@ export class RunnerProvider implements ComputeProvider {
       ...(request.gpus !== undefined ? { gpus: request.gpus } : {}),
       ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
     };
-    const res = await this.call('POST', '/v1/jobs', { json: body });
-    const submitted = (await res.json()) as SubmitJobResponse;
+    const submitted = await (await this.runner.v1.jobs.$post({ json: body })).json();
     return { jobId: submitted.job.id, reattached: !submitted.created };
   }
 
   private async upload(file: string): Promise<string> {
     const sha256 = await sha256File(file);
+    // HEAD has no hc method, and the upload streams: both go through call() itself.
     const head = await this.call('HEAD', `/v1/inputs/${sha256}`, { allow404: true });
     if (head.status === 404) await this.call('PUT', `/v1/inputs/${sha256}`, { file });
     return sha256;
   }
 
   async status(jobId: string): Promise<JobStatus> {
-    const job = (await (await this.call('GET', `/v1/jobs/${jobId}`)).json()) as RunnerJob;
+    const job = await (await this.runner.v1.jobs[':id'].$get({ param: { id: jobId } })).json();
     return {
       jobId: job.id,
       state: job.state,
@@ -72,11 +77,11 @@ export class RunnerProvider implements ComputeProvider {
   }
 
   async cancel(jobId: string): Promise<void> {
-    await this.call('POST', `/v1/jobs/${jobId}/cancel`, { allow404: true });
+    await this.runner.v1.jobs[':id'].cancel.$post({ param: { id: jobId } }, { fetch: this.checkedFetch({ allow404: true }) });
   }
 
   async cancelByKeyPrefix(keyPrefix: string): Promise<number> {
-    const { jobs } = (await (await this.call('GET', `/v1/jobs?idempotencyKeyPrefix=${encodeURIComponent(keyPrefix)}`)).json()) as { jobs: RunnerJob[] };
+    const { jobs } = await (await this.runner.v1.jobs.$get({ query: { idempotencyKeyPrefix: keyPrefix } })).json();
     const unfinished = jobs.filter((j) => j.state === 'queued' || j.state === 'running');
     for (const job of unfinished) await this.cancel(job.id);
     return unfinished.length;
@@ -85,7 +90,7 @@ export class RunnerProvider implements ComputeProvider {
   async outputs(jobId: string): Promise<JobOutputs> {
     const dir = path.join(this.o.workDir, jobId, 'output');
     await mkdir(dir, { recursive: true });
-    const { artifacts } = (await (await this.call('GET', `/v1/jobs/${jobId}/artifacts`)).json()) as { artifacts: RunnerArtifact[] };
+    const { artifacts } = await (await this.runner.v1.jobs[':id'].artifacts.$get({ param: { id: jobId } })).json();
     for (const artifact of artifacts) await this.download(jobId, artifact, dir);
     const logs = [await this.logs(jobId, 'stdout'), await this.logs(jobId, 'stderr')].join('\n--- stderr ---\n');
     return { dir, logs };
@@ -119,12 +124,22 @@ export class RunnerProvider implements ComputeProvider {
     return Buffer.concat(pages).toString('utf8');
   }
 
-  private async call(method: string, route: string, options: { json?: unknown; file?: string; allow404?: boolean } = {}): Promise<Response> {
+  /** fetch for `hc`: the runner's token and timeout, and a refusal turned into a WindsockError, as call() does. */
+  private checkedFetch(options: { allow404?: boolean } = {}): typeof fetch {
+    return (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const json = typeof init?.body === 'string' ? init.body : undefined;
+      return this.call(init?.method ?? 'GET', `${url.pathname}${url.search}`, { ...options, json });
+    }) as typeof fetch;
+  }
+
+  /** One request to the runner: JSON text, a file streamed, or no body. */
+  private async call(method: string, route: string, options: { json?: string; file?: string; allow404?: boolean } = {}): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.o.token}` };
     let body: RequestInit['body'];
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
+      body = options.json;
     } else if (options.file) {
       // Streamed: a dataset need not fit in memory.
       headers['content-type'] = 'application/octet-stream';

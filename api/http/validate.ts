@@ -14,26 +14,31 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
     if (!result.success) throw new WindsockError('bad_request', describeZodError(target === 'json' ? 'body' : target, result.error as unknown as z.ZodError));
   });
   if (target !== 'json') return check;
-  const requireJson: MiddlewareHandler = async (c, next) => {
-    const type = c.req.header('content-type');
-    const length = c.req.header('content-length');
-    const hasBody = length !== undefined ? Number(length) > 0 : c.req.raw.body !== null;
-    if (hasBody && !(type && JSON_TYPE.test(type))) {
-      throw new WindsockError('unsupported_media_type', `send the body as JSON (content-type: application/json), not ${type ? `'${type.slice(0, 100)}'` : 'without a content-type'}`);
-    }
-    if (hasBody) {
-      // zod's records skip an own `__proto__` key without checking it (a gate of {"__proto__": ...}
-      // became an empty gate that passes every model): no body may carry one.
-      const parsed: unknown = await c.req.json().catch(() => undefined);
-      const where = protoKeyPath(parsed);
-      if (where !== undefined) throw new WindsockError('bad_request', `${where}: a key named "__proto__" is not allowed`);
-    }
-    return check(c, next);
-  };
+  const requireJson: MiddlewareHandler = (c, next) => requireJsonBody(c, () => check(c, next) as Promise<void>);
   // The same middleware with the JSON check in front: its type is the validator's, so routes keep
   // c.req.valid('json') typed.
   return requireJson as unknown as typeof check;
 }
+
+/**
+ * 415 for a body that does not say it is JSON, and 400 for one with an own `__proto__` key: zod's
+ * records skip such a key without checking it (a gate of {"__proto__": ...} became an empty gate that
+ * passes every model). Shared with the OpenAPI routes (api/http/openapi-routes.ts).
+ */
+export const requireJsonBody: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header('content-type');
+  const length = c.req.header('content-length');
+  const hasBody = length !== undefined ? Number(length) > 0 : c.req.raw.body !== null;
+  if (hasBody && !(type && JSON_TYPE.test(type))) {
+    throw new WindsockError('unsupported_media_type', `send the body as JSON (content-type: application/json), not ${type ? `'${type.slice(0, 100)}'` : 'without a content-type'}`);
+  }
+  if (hasBody) {
+    const parsed: unknown = await c.req.json().catch(() => undefined);
+    const where = protoKeyPath(parsed);
+    if (where !== undefined) throw new WindsockError('bad_request', `${where}: a key named "__proto__" is not allowed`);
+  }
+  await next();
+};
 
 /** Where a parsed JSON body has an own `__proto__` key (`body.gate`), if anywhere. */
 function protoKeyPath(value: unknown): string | undefined {

@@ -48,7 +48,7 @@ describe('signed changes to serving', () => {
 
   it("takes the control plane's signed publish and traffic change, and refuses an unsigned traffic change", async () => {
     const edge = new EdgeClient({ baseUrl: 'http://edge.test', token: servingAdminToken, fetch: serving.fetch, signingKey: keys.privateKey });
-    expect(await edge.publish({ model: 'signed', version: 1, artifact, sha256, signature: modelSignatureSchema.parse(fixture.signature), referenceProfile: fixture.referenceProfile })).toMatchObject({ model: 'signed', version: 1 });
+    expect(await edge.publish({ model: 'signed', version: 1, artifact, sha256, signature: modelSignatureSchema.parse(fixture.signature), referenceProfile: fixture.referenceProfile })).toEqual({ published: 'created' });
     expect(await edge.setTraffic('signed', { '1': 100 })).toMatchObject({ weights: { '1': 100 } });
     const unsigned = await put('/admin/models/signed/traffic', { weights: { '1': 0 } });
     expect(await refusal(unsigned)).toEqual({ status: 403, message: expect.stringMatching(/^the change is not signed/) });

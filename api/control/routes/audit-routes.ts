@@ -1,11 +1,9 @@
 // /v1/audit: the registry's hash-chained audit log, paged newest first, and a check of the whole chain.
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { modelName } from '../../../contracts/shared-params';
 import type { RegistryStore } from '../../../registry/registry-store';
-import type { ApiEnv } from '../../http/api-env';
-import { requireRole } from '../../http/bearer-auth';
-import { validate } from '../../http/validate';
+import type { AuditVerification } from '../../../registry/audit-chain-writer';
+import { apiRoute, jsonAnswer, openApiRoutes, typedObject } from '../../http/openapi-routes';
 
 export const AUDIT_PAGE_DEFAULT = 100;
 export const AUDIT_PAGE_MAX = 1000;
@@ -29,7 +27,7 @@ const cursor = z
 
 const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 timestamp with a time zone, e.g. 2026-01-31T12:00:00Z' }).transform((text) => new Date(text));
 
-const auditQuery = z
+export const auditQuery = z
   .strictObject({
     model: modelName.optional(),
     actor: z.string().min(1).max(128).optional(),
@@ -45,9 +43,41 @@ const auditQuery = z
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { path: ['to'], message: 'must be later than from' });
 
+type AuditPage = Awaited<ReturnType<RegistryStore['listAuditPage']>>;
+
+const auditPageSchema = z
+  .object({
+    events: z.array(typedObject<AuditPage['events'][number]>('AuditEvent', 'One event of the hash-chained log: who did what to which model, version or pipeline, and when.', { id: { type: 'integer' }, actor: { type: 'string' }, event: { type: 'string' } })),
+    nextCursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next (older) page; null on the last.' }),
+  })
+  .openapi('AuditPage');
+
+export const listAuditRoute = apiRoute(
+  { roles: ['viewer'] },
+  {
+    method: 'get',
+    path: '/',
+    tags: ['audit'],
+    summary: 'A page of the audit log, newest first, filtered by model, actor, event and time',
+    request: { query: auditQuery },
+    responses: { 200: jsonAnswer(auditPageSchema, 'the page') },
+  },
+);
+
+const verifyAuditRoute = apiRoute(
+  { roles: ['admin'] },
+  {
+    method: 'get',
+    path: '/verify',
+    tags: ['audit'],
+    summary: 'Checks the whole hash chain of the audit log',
+    responses: { 200: jsonAnswer(typedObject<AuditVerification>('AuditVerification', 'ok, the events checked, and the first bad event or the head of the chain.', { ok: { type: 'boolean' }, events: { type: 'integer' } }), 'the verification') },
+  },
+);
+
 export function auditRoutes({ registry }: { registry: RegistryStore }) {
-  return new Hono<ApiEnv>()
-    .get('/', validate('query', auditQuery), async (c) => {
+  return openApiRoutes()
+    .openapi(listAuditRoute, async (c) => {
       const q = c.req.valid('query');
       const { events, nextBeforeId } = await registry.listAuditPage({
         modelName: q.model,
@@ -58,7 +88,7 @@ export function auditRoutes({ registry }: { registry: RegistryStore }) {
         beforeId: q.cursor,
         limit: q.limit,
       });
-      return c.json({ events, nextCursor: nextBeforeId === null ? null : encodeCursor(nextBeforeId) });
+      return c.json({ events, nextCursor: nextBeforeId === null ? null : encodeCursor(nextBeforeId) }, 200);
     })
-    .get('/verify', requireRole('admin'), async (c) => c.json(await registry.verifyAudit()));
+    .openapi(verifyAuditRoute, async (c) => c.json(await registry.verifyAudit(), 200));
 }

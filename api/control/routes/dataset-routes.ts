@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Hono } from 'hono';
+import type { RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { BlobStore } from '../../../artifacts/blob-store';
 import { CsvError } from '../../../core/data/csv';
@@ -15,8 +15,8 @@ import { datasetName, formatDatasetReference, parseDatasetReference } from '../.
 import { inferDatasetSpec } from '../../../core/data/infer-dataset-spec';
 import { WindsockError } from '../../../core/windsock-error';
 import type { DatasetStore, DatasetVersion } from '../../../registry/dataset-store';
-import type { ApiEnv } from '../../http/api-env';
 import { requireRole } from '../../http/bearer-auth';
+import { apiRoute, documentRoute, jsonAnswer, openApiRoutes, typedObject } from '../../http/openapi-routes';
 import { readBoundedText } from '../../http/bounded-body';
 import { describeZodError } from '../../http/error-envelope';
 import { validate } from '../../http/validate';
@@ -33,11 +33,11 @@ const JSON_BODY_BYTES = 4096;
 const CSV_TYPE = /^text\/csv\s*(?:;|$)/i;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-const nameParam = z.object({ name: datasetName });
-const versionParam = nameParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1').max(1e9) });
-const uploadQuery = z.object({ description: z.string().max(2000).optional() });
-const inferQuery = z.object({ target: z.string().min(1).max(1024) });
-const inferBody = z.strictObject({ dataset: z.string().max(300).refine((ref) => parseDatasetReference(ref) !== undefined, 'dataset://<name> or dataset://<name>/<version>') });
+export const datasetNameParam = z.object({ name: datasetName });
+export const datasetVersionParam = datasetNameParam.extend({ v: z.coerce.number().int().min(1, 'versions start at 1').max(1e9) });
+export const uploadQuery = z.object({ description: z.string().max(2000).optional() });
+export const inferQuery = z.object({ target: z.string().min(1).max(1024) });
+export const inferBody = z.strictObject({ dataset: z.string().max(300).refine((ref) => parseDatasetReference(ref) !== undefined, 'dataset://<name> or dataset://<name>/<version>') });
 
 export interface DatasetRouteDeps {
   datasets: DatasetStore;
@@ -157,6 +157,83 @@ async function readSample(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
   }
 }
 
+const datasetVersionSchema = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    sha256: z.string(),
+    size: z.number().int(),
+    rows: z.number().int(),
+    columns: z.array(z.string()),
+    uri: z.string().openapi({ example: 'dataset://churn/3' }),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('DatasetVersion');
+const csvBody = { 'text/csv': { schema: z.string().openapi({ format: 'binary', description: 'CSV in UTF-8 with a header row' }) } };
+const newDataRetrainSchema = z.object({ model: z.string(), requested: z.boolean(), error: z.string().optional() }).openapi('NewDataRetrain');
+
+const listDatasetsRoute = apiRoute(
+  { roles: ['viewer'] },
+  {
+    method: 'get',
+    path: '/',
+    tags: ['datasets'],
+    summary: 'The datasets, each with its latest version',
+    responses: {
+      200: jsonAnswer(
+        z.object({
+          datasets: z.array(z.object({ name: z.string(), description: z.string().nullable(), versions: z.number().int(), latest: datasetVersionSchema.nullable(), createdBy: z.string(), createdAt: z.iso.datetime() }).openapi('DatasetSummary')),
+        }),
+        'the datasets',
+      ),
+    },
+  },
+);
+const getDatasetRoute = apiRoute(
+  { roles: ['viewer'] },
+  {
+    method: 'get',
+    path: '/{name}',
+    tags: ['datasets'],
+    summary: 'A dataset with its versions',
+    request: { params: datasetNameParam },
+    responses: { 200: jsonAnswer(typedObject<Awaited<ReturnType<DatasetStore['require']>> & { versions: z.infer<typeof datasetVersionSchema>[] }>('Dataset', 'The dataset (name, description, who created it) and every version.', { name: { type: 'string' }, versions: { type: 'array' } }), 'the dataset') },
+  },
+);
+const getDatasetVersionRoute = apiRoute(
+  { roles: ['viewer'] },
+  {
+    method: 'get',
+    path: '/{name}/versions/{v}',
+    tags: ['datasets'],
+    summary: 'A dataset version with a preview of its first rows',
+    request: { params: datasetVersionParam },
+    responses: {
+      200: jsonAnswer(datasetVersionSchema.extend({ preview: z.object({ rows: z.array(z.array(z.string())), truncated: z.boolean() }) }).openapi('DatasetVersionDetail'), 'the version'),
+    },
+  },
+);
+const uploadRoute: RouteConfig = {
+  method: 'put',
+  path: '/{name}',
+  tags: ['datasets'],
+  summary: "Uploads a version of the dataset as CSV (streamed; WINDSOCK_DATASET_UPLOAD_MAX_BYTES bounds it); the same bytes again answer with their version",
+  request: { params: datasetNameParam, query: uploadQuery, body: { required: true, content: csvBody } },
+  responses: {
+    200: jsonAnswer(datasetVersionSchema, 'these bytes were uploaded before: their version'),
+    201: jsonAnswer(datasetVersionSchema.extend({ retrains: z.array(newDataRetrainSchema).optional() }).openapi('DatasetUploaded'), 'a new version, and the retrains it started'),
+  },
+};
+const inferSpecRoute: RouteConfig = {
+  method: 'post',
+  path: '/infer-spec',
+  tags: ['datasets'],
+  summary: 'Proposes a dataset spec from a sample: a stored dataset (JSON) or the CSV itself',
+  request: { query: inferQuery, body: { required: true, content: { 'application/json': { schema: inferBody }, ...csvBody } } },
+  responses: { 200: jsonAnswer(z.object({ datasetSpec: typedObject<ReturnType<typeof inferDatasetSpec>['datasetSpec']>('DatasetSpec', 'The columns, their types, ranges and categories, and the target.'), notes: z.array(z.string()) }).openapi('InferredDatasetSpec'), 'the proposed spec') },
+} as const;
+
 export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASET_UPLOAD_MAX_BYTES, spoolDir, onNewVersion }: DatasetRouteDeps) {
   /** The first rows of a stored version, for a person to see what it holds. */
   async function preview(version: DatasetVersion) {
@@ -165,8 +242,12 @@ export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASE
     return { rows: sample.sample, truncated: version.rows > sample.sample.length };
   }
 
-  return new Hono<ApiEnv>()
-    .get('/', async (c) => {
+  const app = openApiRoutes();
+  // The streaming routes are plain routes (their bodies are read by hand), documented beside them.
+  documentRoute(app, { roles: ['maintainer'], errors: [413] }, uploadRoute);
+  documentRoute(app, { roles: ['maintainer'], errors: [404, 413] }, inferSpecRoute);
+  return app
+    .openapi(listDatasetsRoute, async (c) => {
       const list = await datasets.list();
       return c.json({
         datasets: list.map((d) => ({
@@ -177,7 +258,17 @@ export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASE
           createdBy: d.createdBy,
           createdAt: d.createdAt,
         })),
-      });
+      }, 200);
+    })
+    .openapi(getDatasetRoute, async (c) => {
+      const dataset = await datasets.require(c.req.valid('param').name);
+      const versions = await datasets.listVersions(dataset.name);
+      return c.json({ ...dataset, versions: versions.map(versionView) }, 200);
+    })
+    .openapi(getDatasetVersionRoute, async (c) => {
+      const { name, v } = c.req.valid('param');
+      const version = await datasets.requireVersion(name, v);
+      return c.json({ ...versionView(version), preview: await preview(version) }, 200);
     })
     .post('/infer-spec', requireRole('maintainer'), validate('query', inferQuery), async (c) => {
       const { target } = c.req.valid('query');
@@ -210,7 +301,7 @@ export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASE
       );
       return c.json({ datasetSpec, notes });
     })
-    .put('/:name', requireRole('maintainer'), validate('param', nameParam), validate('query', uploadQuery), async (c) => {
+    .put('/:name', requireRole('maintainer'), validate('param', datasetNameParam), validate('query', uploadQuery), async (c) => {
       const { name } = c.req.valid('param');
       const { description } = c.req.valid('query');
       requireCsv(c.req.header('content-type'));
@@ -235,15 +326,5 @@ export function datasetRoutes({ datasets, blobs, uploadMaxBytes = DEFAULT_DATASE
       } finally {
         await rm(spool, { recursive: true, force: true });
       }
-    })
-    .get('/:name', validate('param', nameParam), async (c) => {
-      const dataset = await datasets.require(c.req.valid('param').name);
-      const versions = await datasets.listVersions(dataset.name);
-      return c.json({ ...dataset, versions: versions.map(versionView) });
-    })
-    .get('/:name/versions/:v', validate('param', versionParam), async (c) => {
-      const { name, v } = c.req.valid('param');
-      const version = await datasets.requireVersion(name, v);
-      return c.json({ ...versionView(version), preview: await preview(version) });
     });
 }

@@ -1,13 +1,12 @@
 // GET /v1/models/:name/versions/:v/card: the version's model card, as JSON or, for
 // `Accept: text/markdown`, as Markdown. The serving side's part (traffic weight, drift) is best effort:
 // a card is still given when the edge does not answer.
-import { Hono } from 'hono';
+import { z } from 'zod';
 import type { EdgeClient } from '../../../activities/edge-client';
 import { modelVersionParam } from '../../../contracts/shared-params';
-import { buildModelCard, renderModelCardMarkdown, type ModelCardInput } from '../../../core/governance/model-card';
+import { buildModelCard, renderModelCardMarkdown, type ModelCard, type ModelCardInput } from '../../../core/governance/model-card';
 import { CHAMPION, type RegistryStore } from '../../../registry/registry-store';
-import type { ApiEnv } from '../../http/api-env';
-import { validate } from '../../http/validate';
+import { apiRoute, openApiRoutes, typedObject } from '../../http/openapi-routes';
 
 export interface ModelCardRouteDeps {
   registry: RegistryStore;
@@ -17,8 +16,28 @@ export interface ModelCardRouteDeps {
 /** The version's newest audit events the card's rollout history is drawn from. */
 const CARD_EVENTS = 200;
 
+const modelCardRoute = apiRoute(
+  { roles: ['viewer'] },
+  {
+    method: 'get',
+    path: '/{name}/versions/{v}/card',
+    tags: ['models'],
+    summary: "The version's model card: as JSON, or as Markdown for Accept: text/markdown",
+    request: { params: modelVersionParam },
+    responses: {
+      200: {
+        description: 'the card',
+        content: {
+          'application/json': { schema: typedObject<ModelCard>('ModelCard', 'What the version is, how it was trained and judged, who approved it, its rollout history and, when the edge answers, its traffic weight and drift.') },
+          'text/markdown': { schema: z.string() },
+        },
+      },
+    },
+  },
+);
+
 export function modelCardRoutes({ registry, edge }: ModelCardRouteDeps) {
-  return new Hono<ApiEnv>().get('/:name/versions/:v/card', validate('param', modelVersionParam), async (c) => {
+  return openApiRoutes().openapi(modelCardRoute, async (c) => {
     const { name, v } = c.req.valid('param');
     const model = await registry.requireModel(name);
     const version = await registry.requireVersion(name, v);
@@ -33,7 +52,7 @@ export function modelCardRoutes({ registry, edge }: ModelCardRouteDeps) {
     if ((c.req.header('accept') ?? '').includes('text/markdown')) {
       return c.body(renderModelCardMarkdown(card), 200, { 'content-type': 'text/markdown; charset=utf-8' });
     }
-    return c.json(card);
+    return c.json(card, 200);
   });
 }
 

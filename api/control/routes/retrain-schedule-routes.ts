@@ -3,20 +3,17 @@
 // for a retrain; so a schedule never runs a second pipeline beside one already running for the model.
 // The registry keeps each definition (the system of record; reconcileSchedules recreates from it).
 // Mounted on the control API only: the edge's HTTP gateway manages no schedules.
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../../../core/pipeline/duration';
 import { WindsockError } from '../../../core/windsock-error';
 import type { RegistryStore } from '../../../registry/registry-store';
 import type { RetrainSchedule } from '../../../registry/registry-types';
 import { temporalScheduleId, type RetrainScheduleGateway, type ScheduleRuntime } from '../retrain-schedule-gateway';
-import type { ApiEnv } from '../../http/api-env';
-import { requireRole } from '../../http/bearer-auth';
-import { validate } from '../../http/validate';
+import { apiRoute, jsonAnswer, jsonBody, openApiRoutes, typedObject } from '../../http/openapi-routes';
 import { modelParam } from '../../../contracts/shared-params';
 
 const scheduleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "_" or "-", at most 63, starting with a letter or digit');
-const scheduleParam = modelParam.extend({ id: scheduleId });
+export const scheduleParam = modelParam.extend({ id: scheduleId });
 
 const duration = z.union([z.number(), z.string()]);
 const durationMessage = 'a whole number of seconds, or a duration like "90s", "30m", "6h", "1d"';
@@ -52,7 +49,7 @@ export const createScheduleBody = z
   });
 export type CreateScheduleBody = z.input<typeof createScheduleBody>;
 
-const pauseBody = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
+export const pauseScheduleBody = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
 
 export interface RetrainScheduleRouteDeps {
   schedules: RetrainScheduleGateway;
@@ -99,6 +96,65 @@ export function scheduleView(s: RetrainSchedule, runtime: ScheduleRuntime | unde
 }
 export type ScheduleView = ReturnType<typeof scheduleView>;
 
+const scheduleViewSchema = typedObject<ScheduleView>('RetrainSchedule', "A retraining schedule: its spec (cron, or every), paused state, overlap and catch-up policy, note, who made and changed it, and Temporal's view of it (null while Temporal lacks it).", {
+  id: { type: 'string' },
+  model: { type: 'string' },
+  spec: { type: 'object' },
+  paused: { type: 'boolean' },
+  temporal: { type: 'object' },
+});
+const tag = ['retraining'];
+
+const createScheduleRoute = apiRoute(
+  { roles: ['admin'], errors: [409] },
+  {
+    method: 'post',
+    path: '/{name}/schedules',
+    tags: tag,
+    summary: 'Creates a retraining schedule (a Temporal Schedule) for the model',
+    request: { params: modelParam, body: jsonBody(createScheduleBody) },
+    responses: { 201: jsonAnswer(scheduleViewSchema, 'created') },
+  },
+);
+const listSchedulesRoute = apiRoute(
+  { roles: ['viewer'] },
+  { method: 'get', path: '/{name}/schedules', tags: tag, summary: "The model's retraining schedules", request: { params: modelParam }, responses: { 200: jsonAnswer(z.object({ schedules: z.array(scheduleViewSchema) }), 'the schedules') } },
+);
+const getScheduleRoute = apiRoute(
+  { roles: ['viewer'] },
+  { method: 'get', path: '/{name}/schedules/{id}', tags: tag, summary: 'One retraining schedule', request: { params: scheduleParam }, responses: { 200: jsonAnswer(scheduleViewSchema, 'the schedule') } },
+);
+const pauseScheduleRoute = apiRoute(
+  { roles: ['admin'] },
+  {
+    method: 'post',
+    path: '/{name}/schedules/{id}/pause',
+    tags: tag,
+    summary: 'Pauses a schedule',
+    request: { params: scheduleParam, body: jsonBody(pauseScheduleBody) },
+    responses: { 200: jsonAnswer(scheduleViewSchema, 'paused') },
+  },
+);
+const resumeScheduleRoute = apiRoute(
+  { roles: ['admin'] },
+  { method: 'post', path: '/{name}/schedules/{id}/resume', tags: tag, summary: 'Resumes a paused schedule', request: { params: scheduleParam }, responses: { 200: jsonAnswer(scheduleViewSchema, 'resumed') } },
+);
+const triggerScheduleRoute = apiRoute(
+  { roles: ['admin'] },
+  {
+    method: 'post',
+    path: '/{name}/schedules/{id}/trigger',
+    tags: tag,
+    summary: 'Runs a tick of the schedule now',
+    request: { params: scheduleParam },
+    responses: { 202: jsonAnswer(z.object({ triggered: z.literal(true), schedule: scheduleViewSchema }), 'triggered') },
+  },
+);
+const deleteScheduleRoute = apiRoute(
+  { roles: ['admin'] },
+  { method: 'delete', path: '/{name}/schedules/{id}', tags: tag, summary: 'Deletes a schedule (in Temporal and the registry)', request: { params: scheduleParam }, responses: { 204: { description: 'deleted' } } },
+);
+
 export function retrainScheduleRoutes({ schedules, registry, taskQueue }: RetrainScheduleRouteDeps) {
   async function requireSchedule(model: string, id: string): Promise<RetrainSchedule> {
     await registry.requireModel(model);
@@ -128,8 +184,8 @@ export function retrainScheduleRoutes({ schedules, registry, taskQueue }: Retrai
     return view((await registry.getRetrainSchedule(schedule.modelName, schedule.id))!);
   }
 
-  return new Hono<ApiEnv>()
-    .post('/:name/schedules', requireRole('admin'), validate('param', modelParam), validate('json', createScheduleBody), async (c) => {
+  return openApiRoutes()
+    .openapi(createScheduleRoute, async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       if (!model.template.retrain) {
         throw new WindsockError('bad_request', `model '${model.name}' has no retrain settings: set retrain.dataset in its template to where fresh data lands`);
@@ -174,35 +230,35 @@ export function retrainScheduleRoutes({ schedules, registry, taskQueue }: Retrai
       });
       return c.json(await view(schedule), 201);
     })
-    .get('/:name/schedules', validate('param', modelParam), async (c) => {
+    .openapi(listSchedulesRoute, async (c) => {
       const model = await registry.requireModel(c.req.valid('param').name);
       const list = await registry.listRetrainSchedules(model.name);
-      return c.json({ schedules: await Promise.all(list.map(view)) });
+      return c.json({ schedules: await Promise.all(list.map(view)) }, 200);
     })
-    .get('/:name/schedules/:id', validate('param', scheduleParam), async (c) => {
+    .openapi(getScheduleRoute, async (c) => {
       const { name, id } = c.req.valid('param');
-      return c.json(await view(await requireSchedule(name, id)));
+      return c.json(await view(await requireSchedule(name, id)), 200);
     })
-    .post('/:name/schedules/:id/pause', requireRole('admin'), validate('param', scheduleParam), validate('json', pauseBody), async (c) => {
+    .openapi(pauseScheduleRoute, async (c) => {
       const { name, id } = c.req.valid('param');
       const schedule = await requireSchedule(name, id);
       const by = c.get('principal').name;
-      return c.json(await setPaused(schedule, true, c.req.valid('json').reason ?? null, by));
+      return c.json(await setPaused(schedule, true, c.req.valid('json').reason ?? null, by), 200);
     })
-    .post('/:name/schedules/:id/resume', requireRole('admin'), validate('param', scheduleParam), async (c) => {
+    .openapi(resumeScheduleRoute, async (c) => {
       const { name, id } = c.req.valid('param');
-      return c.json(await setPaused(await requireSchedule(name, id), false, null, c.get('principal').name));
+      return c.json(await setPaused(await requireSchedule(name, id), false, null, c.get('principal').name), 200);
     })
-    .post('/:name/schedules/:id/trigger', requireRole('admin'), validate('param', scheduleParam), async (c) => {
+    .openapi(triggerScheduleRoute, async (c) => {
       const { name, id } = c.req.valid('param');
       const schedule = await requireSchedule(name, id);
       if (!(await schedules.trigger(name, id))) {
         await schedules.create(schedule, taskQueue);
         await schedules.trigger(name, id);
       }
-      return c.json({ triggered: true, schedule: await view(schedule) }, 202);
+      return c.json({ triggered: true as const, schedule: await view(schedule) }, 202);
     })
-    .delete('/:name/schedules/:id', requireRole('admin'), validate('param', scheduleParam), async (c) => {
+    .openapi(deleteScheduleRoute, async (c) => {
       const { name, id } = c.req.valid('param');
       await registry.requireModel(name);
       const schedule = await registry.getRetrainSchedule(name, id);
