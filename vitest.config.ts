@@ -28,7 +28,8 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
-                WINDSOCK_TOKENS: 'ops:admin:edge-admin-token-0123456789',
+                WINDSOCK_TOKENS: 'ops:admin:edge-admin-token-0123456789,watch:viewer:edge-viewer-token-0123456789',
+                WINDSOCK_FEEDBACK_TOKENS: 'labeller:edge-feedback-token-0123456789',
                 // Each request's batch is written at once (tests await every request's waitUntil work);
                 // test/workers/batch-close.test.ts sets its own age to show the timed close.
                 WINDSOCK_RECORDING_MAX_AGE_MS: '0',

@@ -1,6 +1,7 @@
 // Rollout side effects at the serving side, through its admin routes: publish a version, read and set
 // traffic weights (each change carries the rollout step), and read the sketches of a bake window.
 import type { VersionSketch } from '../core/monitoring/version-sketch';
+import type { LabelledAccuracy } from '../core/rollout/canary-decision';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
 import type { EdgeClient } from './edge-client';
@@ -42,6 +43,12 @@ export function edgeActivities(deps: ActivityDeps) {
         }
         throw err;
       }
+    },
+
+    /** Live accuracy per version over predictions served from `from` until now (ground truth; read after readEdgeSketches flushed). */
+    async readEdgeAccuracy(input: { model: string; from: string }): Promise<{ versions: Record<string, LabelledAccuracy> }> {
+      const versions = await edge().accuracy(input.model, { from: new Date(input.from), to: new Date() });
+      return { versions: Object.fromEntries(Object.entries(versions).map(([v, a]) => [v, { labelled: a.labelled, accuracy: a.accuracy }])) };
     },
 
     /** The merged sketches per version from `from` until now (after asking the edge to flush). */

@@ -18,6 +18,7 @@ function identity(n: Notification): unknown[] {
     case 'approval_reminder':
       return [n.kind, n.pipelineId, n.model, n.version];
     case 'drift_detected':
+    case 'accuracy_degraded':
       return [n.kind, n.model, n.version, n.windowEnd];
     case 'rollout_rolled_back':
       return [n.kind, n.pipelineId, n.model, n.version];

@@ -145,6 +145,8 @@ export interface EdgeOptions {
   port?: number;
   /** Where the server's output goes. */
   logFile?: string;
+  /** More variables for the worker (e.g. WINDSOCK_REMEMBER_PREDICTIONS). */
+  vars?: Record<string, string>;
 }
 
 export interface EdgeTarget extends ServingTarget {
@@ -153,8 +155,8 @@ export interface EdgeTarget extends ServingTarget {
   startMs: number;
 }
 
-function edgeVars(recording: boolean): Record<string, string> {
-  return { WINDSOCK_TOKENS: TOKENS, WINDSOCK_RECORDING: recording ? 'on' : 'off' };
+function edgeVars(recording: boolean, vars: Record<string, string> = {}): Record<string, string> {
+  return { WINDSOCK_TOKENS: TOKENS, WINDSOCK_RECORDING: recording ? 'on' : 'off', ...vars };
 }
 
 export async function startWranglerDev(options: EdgeOptions): Promise<EdgeTarget> {
@@ -162,7 +164,7 @@ export async function startWranglerDev(options: EdgeOptions): Promise<EdgeTarget
   mkdirSync(persistDir, { recursive: true });
   runOrThrow(wrangler, ['d1', 'migrations', 'apply', 'windsock-edge', '--local', '--persist-to', persistDir]);
   const envFile = path.join(persistDir, 'edge.vars');
-  writeFileSync(envFile, Object.entries(edgeVars(options.recording)).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  writeFileSync(envFile, Object.entries(edgeVars(options.recording, options.vars)).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
   const started = performance.now();
@@ -241,7 +243,7 @@ export async function startMiniflare(build: EdgeBuild, options: EdgeOptions & { 
   const port = options.port ?? (await freePort());
   const started = performance.now();
   const mf = new Miniflare(
-    convertV4MiniflareOptions(builtWorkerOptions(build, { port, persistDir, bindings: edgeVars(options.recording) })),
+    convertV4MiniflareOptions(builtWorkerOptions(build, { port, persistDir, bindings: edgeVars(options.recording, options.vars) })),
   );
   const stop = () => mf.dispose();
   try {
@@ -265,7 +267,7 @@ export async function startMiniflare(build: EdgeBuild, options: EdgeOptions & { 
 // Windsock's Node serving app as `npm run serve` starts it (api/node-serving/main.ts: onnxruntime-node,
 // a libSQL file, the blob store), in a child process so that it does not share the load's event loop
 
-export async function startNodeServing(options: { recording: boolean; port?: number; logFile?: string }): Promise<ServingTarget> {
+export async function startNodeServing(options: { recording: boolean; port?: number; logFile?: string; vars?: Record<string, string> }): Promise<ServingTarget> {
   const home = benchTmp('node-serving');
   const port = options.port ?? (await freePort());
   const child = spawnServer(
@@ -279,6 +281,7 @@ export async function startNodeServing(options: { recording: boolean; port?: num
       WINDSOCK_RECORDING: options.recording ? 'on' : 'off',
       // Pipelines are mounted but never called here; nothing listens on this port.
       TEMPORAL_HTTP_URL: 'http://127.0.0.1:1',
+      ...options.vars,
     },
     options.logFile ?? path.join(home, 'node-serving.log'),
   );

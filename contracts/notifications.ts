@@ -29,6 +29,23 @@ export type DriftNotification = {
   message: string;
 };
 
+export type AccuracyDegradedNotification = {
+  kind: 'accuracy_degraded';
+  model: string;
+  /** The serving version whose live accuracy (from ground-truth labels) fell below the floor. */
+  version: number;
+  /** End of the window judged (ISO): one delivery per model, version and window. */
+  windowEnd: string;
+  accuracy: number;
+  /** The retrain policy's accuracy floor. */
+  floor: number;
+  /** Labelled predictions the accuracy was measured on. */
+  labelled: number;
+  /** The retraining pipeline it started, if it started one. */
+  pipelineId?: string;
+  message: string;
+};
+
 export type RollbackNotification = {
   kind: 'rollout_rolled_back';
   pipelineId: string;
@@ -52,5 +69,5 @@ export type PipelineFailedNotification = {
   message: string;
 };
 
-export type Notification = ApprovalNotification | DriftNotification | RollbackNotification | PipelineFailedNotification;
+export type Notification = ApprovalNotification | DriftNotification | AccuracyDegradedNotification | RollbackNotification | PipelineFailedNotification;
 export type NotificationKind = Notification['kind'];

@@ -4,7 +4,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Stage } from './model-pipeline-messages';
 
 export interface RetrainRequest {
-  source: 'drift' | 'schedule' | 'manual' | 'new_data';
+  source: 'drift' | 'accuracy' | 'schedule' | 'manual' | 'new_data';
   reason: string;
   requestedBy: string;
   /** After the pipeline, drift requests are dropped for this long (the drift policy's cooldown). */

@@ -142,8 +142,10 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
         status.stage = 'analysing';
         const window = await edge.readEdgeSketches({ model: input.model, from: bakeFrom });
         const canarySketch = window.versions[v];
+        // Only a policy that judges on accuracy reads it; such policies are newer than every recorded history.
+        const labelled = policy.judgeOn?.includes('accuracy') ? await edge.readEdgeAccuracy({ model: input.model, from: bakeFrom }) : undefined;
         const decision: CanaryDecision = canarySketch
-          ? decideCanary({ canary: canarySketch, stable: window.versions[String(stable)], policy, extensions })
+          ? decideCanary({ canary: canarySketch, stable: window.versions[String(stable)], policy, extensions, canaryAccuracy: labelled?.versions[v], stableAccuracy: labelled?.versions[String(stable)] })
           : noTraffic(extensions, policy.maxExtensions, policy.onInsufficientData);
         status.analyses.push({ percent, extensions, verdict: decision.verdict, reasons: decision.reasons, checks: decision.checks });
         await audit('rollout.analysis', { percent, extensions, verdict: decision.verdict, reasons: decision.reasons });

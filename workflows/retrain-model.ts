@@ -8,6 +8,7 @@ import type * as activities from '../activities';
 import { notifyInBackground } from './deliver-notification';
 import { modelPipeline } from './model-pipeline';
 import { retrainRequestedSignal, retrainStatusQuery, type RetrainInput, type RetrainRequest, type RetrainStatus } from '../contracts/retrain-model-messages';
+import { accuracyDegraded } from './accuracy-degraded';
 
 const quick = proxyActivities<activities.Activities>({
   startToCloseTimeout: '30 seconds',
@@ -21,7 +22,7 @@ export async function retrainModel(input: RetrainInput, carried: RetrainRequest[
   setHandler(retrainRequestedSignal, (request) => {
     if (status.state === 'waiting') pending.push(request);
     else if (status.state === 'running') status.coalesced++;
-    else if (request.source === 'drift') status.droppedInCooldown++;
+    else if (request.source === 'drift' || request.source === 'accuracy') status.droppedInCooldown++;
     else pending.push(request);
   });
 
@@ -53,6 +54,8 @@ export async function retrainModel(input: RetrainInput, carried: RetrainRequest[
       `${input.model}-${pipelineId.slice(-16)}`,
     );
   }
+  // Only requests from serving's accuracy monitor take this path: histories of older runs never do.
+  if (cause.source === 'accuracy') await notifyInBackground(accuracyDegraded(input.model, cause, pipelineId), `${input.model}-${pipelineId.slice(-16)}`);
   const pipelineInput = await quick.prepareRetrain({ model: input.model, pipelineId, cause });
   const result = await executeChild(modelPipeline, { workflowId: pipelineId, args: [pipelineInput] });
   status.outcome = result.stage;

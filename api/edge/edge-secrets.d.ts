@@ -5,6 +5,10 @@ interface Env {
   WINDSOCK_TOKENS?: string;
   /** `off` stops recording serving statistics (for benchmarks); on by default. */
   WINDSOCK_RECORDING?: string;
+  /** Who may send ground-truth labels (POST /v2/models/:name/feedback): name:token,... (secret). */
+  WINDSOCK_FEEDBACK_TOKENS?: string;
+  /** `off` stops remembering predictions for ground truth (for benchmarks); on by default. */
+  WINDSOCK_REMEMBER_PREDICTIONS?: string;
   /** Temporal Cloud API key for the HTTP API (secret). */
   TEMPORAL_API_KEY?: string;
   WINDSOCK_TASK_QUEUE?: string;

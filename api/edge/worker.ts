@@ -13,12 +13,16 @@ import { createServingApp, type ServingApp } from '../serving/serving-app';
 import { onnxruntimeWebBackend } from './onnxruntime-web-backend';
 import { R2ArtifactSource } from './r2-artifact-source';
 import { changeVerifier } from '../../contracts/serving-change-signature';
+import { parseFeedbackTokens } from '../serving/feedback-routes';
+import { GroundTruthStore, pruneGroundTruth } from '../serving/ground-truth-store';
 
 // wrangler.toml's vars, which name their defaults there too.
 const settingsSchema = z.object({
   // waitUntil work outlives a response by at most 30 s: the batch's opener holds it this long.
   WINDSOCK_RECORDING_MAX_AGE_MS: z.coerce.number().int().min(0).max(25_000).default(2000),
   WINDSOCK_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  // Remembered predictions and their labels (ground truth) are kept this long.
+  WINDSOCK_LABEL_RETENTION_DAYS: z.coerce.number().int().min(0).default(7),
 });
 
 interface Edge {
@@ -43,6 +47,8 @@ function edgeFor(env: Env): Edge {
     artifacts: new R2ArtifactSource(env.MODELS),
     backend: onnxruntimeWebBackend,
     principals,
+    feedbackPrincipals: parseFeedbackTokens(env.WINDSOCK_FEEDBACK_TOKENS),
+    rememberPredictions: env.WINDSOCK_REMEMBER_PREDICTIONS !== 'off',
     ...(env.WINDSOCK_CHANGE_PUBLIC_KEY ? { verifyChange: changeVerifier(env.WINDSOCK_CHANGE_PUBLIC_KEY) } : {}),
     defer: (c) => (work) => c.executionCtx.waitUntil(work),
     recording: env.WINDSOCK_RECORDING !== 'off',
@@ -74,6 +80,13 @@ export default {
           if (pruned.sketches || pruned.driftReports) console.log(`[retention] deleted ${pruned.sketches} sketches and ${pruned.driftReports} drift reports older than ${settings.WINDSOCK_RETENTION_DAYS} days${pruned.more ? '; more next run' : ''}`);
         })
         .catch((err) => console.error('[retention] prune failed:', err)),
+    );
+    ctx.waitUntil(
+      pruneGroundTruth(new GroundTruthStore(store.db), controller.scheduledTime, { retentionDays: settings.WINDSOCK_LABEL_RETENTION_DAYS })
+        .then((pruned) => {
+          if (pruned.predictions || pruned.labels) console.log(`[retention] deleted ${pruned.predictions} predictions and ${pruned.labels} labels older than ${settings.WINDSOCK_LABEL_RETENTION_DAYS} days${pruned.more ? '; more next run' : ''}`);
+        })
+        .catch((err) => console.error('[retention] ground-truth prune failed:', err)),
     );
     ctx.waitUntil(
       runDriftMonitor(store, controller.scheduledTime, {

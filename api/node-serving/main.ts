@@ -11,6 +11,8 @@ import { pruneServingHistory, runDriftMonitor } from '../serving/drift-monitor';
 import { temporalRetrainRequester } from '../serving/temporal-retrain-requester';
 import { UriDatasetResolver } from '../serving/uri-dataset-resolver';
 import { openNodeInferenceApp } from './node-inference-app';
+import { parseFeedbackTokens } from '../serving/feedback-routes';
+import { GroundTruthStore, pruneGroundTruth } from '../serving/ground-truth-store';
 import { availableExecutionProviders } from './onnxruntime-node-backend';
 
 const env = loadWindsockEnv();
@@ -25,6 +27,11 @@ const serving = z
     WINDSOCK_RECORDING_MAX_AGE_MS: z.coerce.number().int().min(0).default(2000),
     /** Sketches and drift reports older than this are deleted every 5 minutes, in bounded batches; 0 keeps all. */
     WINDSOCK_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+    /** Predictions remembered for ground truth and their labels are deleted after this many days; 0 keeps all. */
+    WINDSOCK_LABEL_RETENTION_DAYS: z.coerce.number().int().min(0).default(7),
+    /** Who may send labels (POST /v2/models/:name/feedback): name:token,... */
+    WINDSOCK_FEEDBACK_TOKENS: z.string().optional(),
+    WINDSOCK_REMEMBER_PREDICTIONS: z.enum(['on', 'off']).default('on'),
     TEMPORAL_HTTP_URL: z.url().default('http://127.0.0.1:7243'),
     WINDSOCK_DATASET_PREFIXES: z.string().default(''),
     /** The drift monitor's period (the edge's cron runs it every 5 minutes); 0 turns it off. */
@@ -47,6 +54,8 @@ const inference = await openNodeInferenceApp({
   principals: principalsFromEnv(env).principals,
   routingCacheMs: serving.WINDSOCK_ROUTING_CACHE_MS,
   recording: serving.WINDSOCK_RECORDING === 'on',
+  rememberPredictions: serving.WINDSOCK_REMEMBER_PREDICTIONS === 'on',
+  feedbackPrincipals: parseFeedbackTokens(serving.WINDSOCK_FEEDBACK_TOKENS),
   recorder: { maxPendingMs: serving.WINDSOCK_RECORDING_MAX_AGE_MS },
   executionProviders: serving.WINDSOCK_ORT_PROVIDERS,
   changePublicKey: env.WINDSOCK_CHANGE_PUBLIC_KEY,
@@ -79,9 +88,15 @@ const monitor =
     : undefined;
 
 // The edge's cron prunes; here a timer does (replicas on one database each may: deletes are idempotent).
+const groundTruth = new GroundTruthStore(inference.store.db);
 const pruner =
-  serving.WINDSOCK_RETENTION_DAYS > 0
+  serving.WINDSOCK_RETENTION_DAYS > 0 || serving.WINDSOCK_LABEL_RETENTION_DAYS > 0
     ? setInterval(() => {
+        pruneGroundTruth(groundTruth, Date.now(), { retentionDays: serving.WINDSOCK_LABEL_RETENTION_DAYS })
+          .then((pruned) => {
+            if (pruned.predictions || pruned.labels) console.log(`[retention] deleted ${pruned.predictions} predictions and ${pruned.labels} labels${pruned.more ? '; more next run' : ''}`);
+          })
+          .catch((err) => console.error('[retention] ground-truth prune failed:', err));
         pruneServingHistory(inference.store, Date.now(), { retentionDays: serving.WINDSOCK_RETENTION_DAYS })
           .then((pruned) => {
             if (pruned.sketches || pruned.driftReports) console.log(`[retention] deleted ${pruned.sketches} sketches and ${pruned.driftReports} drift reports${pruned.more ? '; more next run' : ''}`);

@@ -14,7 +14,7 @@ import { ThreadedSketchSink } from './threaded-sketch-sink';
 import { createServingMetrics } from './serving-metrics';
 import { changeVerifier } from '../../contracts/serving-change-signature';
 
-export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines'> {
+export interface NodeInferenceOptions extends Pick<ServingAppOptions, 'routingCacheMs' | 'recording' | 'recorder' | 'limits' | 'pipelines' | 'rememberPredictions' | 'feedbackPrincipals'> {
   /** libSQL URL: `file:` path, or `libsql://` / `http(s)://` for Turso and sqld. */
   databaseUrl: string;
   authToken?: string;
@@ -55,6 +55,9 @@ export async function openNodeInferenceApp(options: NodeInferenceOptions): Promi
   const inference = createServingApp({
     store,
     sketchSink: sink,
+    predictionSink: sink,
+    rememberPredictions: options.rememberPredictions,
+    feedbackPrincipals: options.feedbackPrincipals,
     artifacts: new BlobArtifactSource(new LocalBlobStore(options.artifactsDir)),
     backend: (options.wrapBackend ?? ((b: InferenceBackend) => b))(options.executionProviders ? createOnnxruntimeNodeBackend(options.executionProviders) : onnxruntimeNodeBackend),
     clock: monotonicLatencyClock,

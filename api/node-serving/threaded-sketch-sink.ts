@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { ServingStore } from '../serving/serving-store';
 import type { SketchRow, SketchSink } from '../serving/sketch-recorder';
+import { GroundTruthStore, type PredictionRow, type PredictionSink } from '../serving/ground-truth-store';
 import { BUSY_TIMEOUT_MS } from '../../registry/open-libsql-client';
 
 // Plain CommonJS, so that the thread needs no TypeScript loader (tsx, vitest) to start.
@@ -29,11 +30,12 @@ interface Reply {
   error?: string;
 }
 
-export class ThreadedSketchSink implements SketchSink {
+export class ThreadedSketchSink implements SketchSink, PredictionSink {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private readonly inflight = new Set<Promise<void>>();
   private nextId = 0;
+  private readonly groundTruth: GroundTruthStore;
   private closed = false;
   /** Why the thread is gone: a write posted to it would wait forever, and hold every flush after it. */
   private gone: Error | undefined;
@@ -44,6 +46,7 @@ export class ThreadedSketchSink implements SketchSink {
     url: string,
   ) {
     const clientModule = createRequire(import.meta.url).resolve('@libsql/client');
+    this.groundTruth = new GroundTruthStore(store.db);
     this.worker = new Worker(workerSource, { eval: true, workerData: { url, clientModule, busyTimeoutMs: BUSY_TIMEOUT_MS } });
     // Idle, the thread does not keep the process alive; a pending write does (see appendSketches).
     this.worker.unref();
@@ -61,9 +64,19 @@ export class ThreadedSketchSink implements SketchSink {
 
   appendSketches(rows: SketchRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
+    return this.post(() => this.store.sketchInsert(rows).toSQL());
+  }
+
+  /** A batch's remembered predictions (ground truth), on the same thread and connection as its sketches. */
+  appendPredictions(rows: PredictionRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.post(() => this.groundTruth.predictionStatement(rows));
+  }
+
+  private post(query: () => { sql: string; params: unknown[] }): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the sketch writer is closed'));
     if (this.gone) return Promise.reject(this.gone);
-    const { sql, params } = this.store.sketchInsert(rows).toSQL();
+    const { sql, params } = query();
     const id = this.nextId++;
     const written = new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

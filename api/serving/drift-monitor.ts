@@ -9,6 +9,8 @@ import { driftCurrentOf } from '../../core/monitoring/version-sketch';
 import type { RetrainRequest } from '../../contracts/retrain-model-messages';
 import type { ServingStore } from './serving-store';
 import { mergedSketches } from './merged-sketches';
+import { checkLiveAccuracy, type AccuracyCheck } from './accuracy-monitor';
+import { drainInBatches } from './bounded-prune';
 
 export interface DriftMonitorResult {
   model: string;
@@ -18,6 +20,8 @@ export interface DriftMonitorResult {
   insufficientData: boolean;
   /** Only for models with a retrain policy: the decision, and whether the request was sent. */
   retrain?: { trigger: boolean; reason: string; message: string; requested?: boolean; error?: string };
+  /** Only for models whose retrain policy names an accuracy floor: live accuracy against it. */
+  accuracy?: AccuracyCheck;
 }
 
 /** Where the monitor sends retrain requests (the retrain workflow, through Temporal). */
@@ -83,6 +87,17 @@ export async function runDriftMonitor(store: ServingStore, now: number, options:
         result.retrain!.error = (err as Error).message;
       }
     }
+    if (retrainPolicy?.accuracy) {
+      // A drift retrain asked for in this run counts as this window's trigger: one request, not two.
+      const driftRequested = results.some((r) => r.model === model && r.retrain?.requested);
+      const checks = await checkLiveAccuracy({ store, model, weights: traffic.weights, policy: retrainPolicy, lastTriggeredAt: driftRequested ? new Date(now) : retrainSetting!.lastTriggeredAt, now, retrain: options.retrain });
+      for (const check of checks) {
+        const result = results.find((r) => r.model === model && r.version === check.version);
+        // A version with labels but no sketches in the drift window has no drift verdict.
+        if (result) result.accuracy = check;
+        else results.push({ model, version: check.version, datasetDrift: false, driftShare: 0, insufficientData: true, accuracy: check });
+      }
+    }
   }
   return results;
 }
@@ -114,13 +129,8 @@ export async function pruneServingHistory(store: ServingStore, now: number, opti
   const maxBatches = options.maxBatches ?? 10;
   const cutoff = now - options.retentionDays * 86_400_000;
   const drain = async (prune: () => Promise<number>): Promise<number> => {
-    let deleted = 0;
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const n = await prune();
-      deleted += n;
-      if (n < batchRows) return deleted;
-    }
-    result.more = true;
+    const { deleted, more } = await drainInBatches(prune, batchRows, maxBatches);
+    if (more) result.more = true;
     return deleted;
   };
   // A minute is kept while any of it lies inside the window.

@@ -19,6 +19,7 @@ import type { ModelCatalog, ServedModel } from './model-catalog';
 import type { SketchRecorder } from './sketch-recorder';
 import type { Defer, LatencyClock } from './serving-ports';
 import { BodyTooLarge, readBoundedBytes, readBoundedText } from '../http/bounded-body';
+import { rememberedIdOf } from './ground-truth-store';
 
 export interface InferenceRouteDeps {
   catalog: ModelCatalog;
@@ -188,7 +189,11 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
       recordLater(c, chosen, { rows: [], predictedClasses: [], error: true }, receivedAt);
       return protocolError(c, 500, `inference failed for ${name} v${chosen.version}: ${(err as Error).message}`);
     }
-    if (deps.recording) recordLater(c, chosen, recordOf(chosen, parsed.request.inputs, outputs), receivedAt);
+    if (deps.recording) {
+      // Ground truth joins on the protocol's id, else on the x-request-id every response carries.
+      const remembered = deps.recorder.remembersPredictions ? rememberedIdOf(parsed.request.id ?? requestIdOf(c)) : undefined;
+      recordLater(c, chosen, recordOf(chosen, parsed.request.inputs, outputs), receivedAt, remembered);
+    }
     const version = String(chosen.version);
     const response = { modelName: name, modelVersion: version, id: parsed.request.id, outputs };
     if (parsed.request.binaryOutputs) {
@@ -204,9 +209,9 @@ export function inferenceRoutes(deps: InferenceRouteDeps) {
    * after the response, so the reading covers what the client waited for: body read, inference,
    * serialisation. Requests answered meanwhile share one settle and one deferred promise.
    */
-  function recordLater(c: Context<ApiEnv>, deployment: Deployment, record: Omit<InferenceRecord, 'latencyMs'>, receivedAt: number) {
+  function recordLater(c: Context<ApiEnv>, deployment: Deployment, record: Omit<InferenceRecord, 'latencyMs'>, receivedAt: number, requestId?: string) {
     if (!deps.recording) return;
-    deps.defer(c)(deps.recorder.recordAfterResponse(deployment.modelName, deployment.version, deployment.referenceProfile, record, receivedAt));
+    deps.defer(c)(deps.recorder.recordAfterResponse(deployment.modelName, deployment.version, deployment.referenceProfile, record, receivedAt, requestId));
   }
 
   return new Hono<ApiEnv>()

@@ -5,6 +5,7 @@
 import type { ReferenceProfile } from '../../core/monitoring/reference-profile';
 import { emptyVersionSketch, mergeVersionSketches, recordInference, type InferenceRecord, type VersionSketch } from '../../core/monitoring/version-sketch';
 import { workersLatencyClock, type LatencyClock } from './serving-ports';
+import type { PredictionRow, PredictionSink } from './ground-truth-store';
 
 export interface RecorderOptions {
   /** Flush once this many requests are pending... */
@@ -55,6 +56,8 @@ interface Served {
   profile: ReferenceProfile;
   record: Omit<InferenceRecord, 'latencyMs'>;
   receivedAt: number;
+  /** Set when the request's predictions are remembered for ground truth (the protocol's request id). */
+  requestId?: string;
 }
 
 /**
@@ -75,6 +78,8 @@ interface Closer {
 const RECENT = 4;
 // setTimeout's longest delay; a longer one fires at once.
 const MAX_TIMER_MS = 2_147_483_647;
+// Predictions remembered per batch: a batch this full is due; past twice this, more are dropped (counted).
+const BATCH_PREDICTIONS = 5000;
 
 export class SketchRecorder {
   private pending = new Map<string, SketchRow>();
@@ -89,12 +94,18 @@ export class SketchRecorder {
   private deferred: Promise<void> | undefined;
   /** The open batch's: one at a time, armed when a batch opens, let go when any flush takes that batch. */
   private closer: Closer | undefined;
+  /** Predictions to remember for ground truth, written with the sketches of the same batch. */
+  private predictions: PredictionRow[] = [];
+  /** Predictions not remembered because a batch was full (a gauge for metrics). */
+  droppedPredictions = 0;
 
   constructor(
     private readonly sink: SketchSink,
     readonly options: RecorderOptions,
     private readonly clock: LatencyClock = workersLatencyClock,
     private readonly timers: BatchTimers = systemBatchTimers,
+    /** Where remembered predictions go; absent, none are remembered. */
+    private readonly predictionSink?: PredictionSink,
   ) {}
 
   /**
@@ -105,8 +116,8 @@ export class SketchRecorder {
    * promise that resolves once that batch's timer has run out (about maxPendingMs later) and, if the
    * batch was still open, written it: the settle's timer, and so the closer's, run in its request.
    */
-  recordAfterResponse(modelName: string, version: number, profile: ReferenceProfile, record: Omit<InferenceRecord, 'latencyMs'>, receivedAt: number): Promise<void> {
-    this.settling.push({ modelName, version, profile, record, receivedAt });
+  recordAfterResponse(modelName: string, version: number, profile: ReferenceProfile, record: Omit<InferenceRecord, 'latencyMs'>, receivedAt: number, requestId?: string): Promise<void> {
+    this.settling.push({ modelName, version, profile, record, receivedAt, requestId });
     if (this.deferred) return this.deferred;
     const drained = (this.draining = this.drain());
     this.deferred = drained.then(ignore);
@@ -125,6 +136,7 @@ export class SketchRecorder {
     for (const s of served) {
       try {
         this.record(s.modelName, s.version, s.profile, { ...s.record, latencyMs: Math.max(0, settledAt - s.receivedAt) }, now);
+        if (s.requestId !== undefined) this.remember(s.modelName, s.version, s.requestId, s.record.predictedClasses, now);
       } catch (err) {
         console.error(`[recorder] recording a request to ${s.modelName} v${s.version} failed:`, err);
       }
@@ -156,13 +168,34 @@ export class SketchRecorder {
     this.pendingRequests++;
   }
 
+  /**
+   * Remembers what was predicted for a request, for the labels that may follow: a one-row request by
+   * its id, row i of a batch by `<id>#<i>`.
+   */
+  remember(modelName: string, version: number, requestId: string, predictedClasses: readonly number[], now: number): void {
+    const n = predictedClasses.length;
+    if (!this.predictionSink || n === 0) return;
+    if (this.predictions.length + n > 2 * BATCH_PREDICTIONS) {
+      this.droppedPredictions += n;
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      this.predictions.push({ modelName, requestId: n === 1 ? requestId : `${requestId}#${i}`, version, predictedClass: predictedClasses[i]!, servedAt: now });
+    }
+  }
+
+  /** Whether requests' predictions are remembered for ground truth (a prediction sink is set). */
+  get remembersPredictions(): boolean {
+    return this.predictionSink !== undefined;
+  }
+
   /** Requests recorded and not yet written (a gauge for metrics). */
   get pendingCount(): number {
     return this.pendingRequests;
   }
 
   due(now: number): boolean {
-    return this.pendingRequests > 0 && (this.pendingRequests >= this.options.maxPendingRequests || now - this.oldestAt >= this.options.maxPendingMs);
+    return this.pendingRequests > 0 && (this.pendingRequests >= this.options.maxPendingRequests || this.predictions.length >= BATCH_PREDICTIONS || now - this.oldestAt >= this.options.maxPendingMs);
   }
 
   /**
@@ -172,8 +205,10 @@ export class SketchRecorder {
   async flush(): Promise<void> {
     if (this.draining) await this.draining;
     while (this.flushing) await this.flushing;
-    if (this.pendingRequests === 0) return;
+    if (this.pendingRequests === 0 && this.predictions.length === 0) return;
     const batch = [...this.pending.values()];
+    const predictions = this.predictions;
+    this.predictions = [];
     const requests = this.pendingRequests;
     const oldestAt = this.oldestAt;
     this.pending = new Map();
@@ -182,7 +217,7 @@ export class SketchRecorder {
     // This flush takes the batch the closer was armed for.
     if (this.closer) this.closer.taken = true;
     this.closer = undefined;
-    this.flushing = this.sink
+    const sketchesWritten = this.sink
       .appendSketches(batch)
       .catch((err) => {
         for (const entry of batch) {
@@ -196,11 +231,26 @@ export class SketchRecorder {
         this.pendingRequests += requests;
         this.armCloser(this.options.maxPendingMs);
         console.error(`[recorder] flush of ${batch.length} sketches failed; kept for the next flush:`, err);
-      })
+      });
+    this.flushing = Promise.all([sketchesWritten, this.writePredictions(predictions)])
+      .then(ignore)
       .finally(() => {
         this.flushing = undefined;
       });
     await this.flushing;
+  }
+
+  /** Writes a batch's predictions; on failure they wait for the next flush, as far as the bound allows. */
+  private async writePredictions(rows: PredictionRow[]): Promise<void> {
+    if (rows.length === 0 || !this.predictionSink) return;
+    try {
+      await this.predictionSink.appendPredictions(rows);
+    } catch (err) {
+      const room = Math.max(0, 2 * BATCH_PREDICTIONS - this.predictions.length);
+      this.predictions.push(...rows.slice(0, room));
+      this.droppedPredictions += Math.max(0, rows.length - room);
+      console.error(`[recorder] writing ${rows.length} predictions failed; kept for the next flush:`, err);
+    }
   }
 
   /**

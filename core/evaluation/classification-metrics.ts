@@ -169,7 +169,7 @@ function validate({ labels, probabilities, positiveClass, numClasses, classNames
 }
 
 /** Per-class scores from the confusion matrix, with sklearn's zero_division=0. */
-function perClass(confusion: readonly (readonly number[])[]): ClassMetrics[] {
+export function perClass(confusion: readonly (readonly number[])[]): ClassMetrics[] {
   const k = confusion.length;
   return confusion.map((row, c) => {
     const truePositives = row[c]!;

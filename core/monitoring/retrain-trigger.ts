@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { driftPolicySchema, type DriftReport } from './drift-report';
 import { parseDurationSeconds } from '../pipeline/duration';
+import { accuracyPolicySchema } from './live-accuracy';
 
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const seconds = parseDurationSeconds(value);
@@ -38,6 +39,8 @@ export const retrainPolicySchema = z.strictObject({
   cooldown: duration.default(6 * 3600),
   /** Also retrain when the predicted-class mix drifts, even if too few features did. */
   onPredictionDrift: z.boolean().default(false),
+  /** Also retrain (and send accuracy_degraded) when live accuracy from ground truth falls below a floor. */
+  accuracy: accuracyPolicySchema.optional(),
 });
 
 export type RetrainPolicy = z.infer<typeof retrainPolicySchema>;

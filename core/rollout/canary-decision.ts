@@ -71,13 +71,32 @@ export const canaryPolicySchema = z.strictObject({
   rollbackOnDrift: z.boolean().default(false),
   /** The drift report's policy for that check; its defaults when absent. */
   drift: driftPolicySchema.optional(),
+  /**
+   * What the analysis judges; left out, every check but accuracy (as before ground truth). A check
+   * left out is reported as not judged. `accuracy` compares live accuracy from ground-truth labels,
+   * once each side has minLabels of them; `class_mix` is the predicted-class divergence.
+   */
+  judgeOn: z.array(z.enum(['errors', 'latency', 'class_mix', 'drift', 'accuracy'])).min(1).optional(),
+  /** Labelled predictions each side needs in the bake window before accuracy is judged (default 50). */
+  minLabels: z.number().int().min(1).optional(),
+  /** How far the canary's accuracy may fall below stable's (default 0.02, two points). */
+  maxAccuracyDrop: z.number().min(0).max(1).optional(),
+  /** An accuracy the canary must reach whatever stable's; judged even without a stable to compare with. */
+  minAccuracy: z.number().min(0).max(1).optional(),
 });
 
 export type CanaryPolicy = z.infer<typeof canaryPolicySchema>;
 export type CanaryPolicyInput = z.input<typeof canaryPolicySchema>;
 
 export type CanaryVerdict = 'promote' | 'hold' | 'rollback';
-export type CanaryCheckName = 'min_requests' | 'error_rate' | 'latency_p95' | 'prediction_divergence' | 'drift';
+export type CanaryCheckName = 'min_requests' | 'error_rate' | 'latency_p95' | 'prediction_divergence' | 'drift' | 'accuracy';
+export type CanaryJudgement = NonNullable<CanaryPolicy['judgeOn']>[number];
+
+/** A version's live accuracy over the bake window, from ground-truth labels (serving's accuracy route). */
+export type LabelledAccuracy = { labelled: number; accuracy: number | null };
+
+/** The canary policy a retraining pipeline gets unless its template names judgeOn: errors, latency and accuracy, not the class mix. */
+export const RETRAIN_JUDGE_ON: readonly CanaryJudgement[] = ['errors', 'latency', 'accuracy'];
 
 export type CanaryCheck = {
   name: CanaryCheckName;
@@ -87,7 +106,7 @@ export type CanaryCheck = {
   canary?: number;
   /** Stable's value; absent when unknown or not compared. */
   stable?: number;
-  /** The most the canary's value may be (the least, for min_requests); absent when not evaluated. */
+  /** The most the canary's value may be (the least, for min_requests and accuracy); absent when not evaluated. */
   threshold?: number;
   message: string;
 };
@@ -96,7 +115,7 @@ export type CanaryDecision = {
   verdict: CanaryVerdict;
   /** Why the verdict: the failed checks' messages for a rollback, the sample shortfall for a hold. */
   reasons: string[];
-  /** Every check, always in this order: min_requests, error_rate, latency_p95, prediction_divergence, drift. */
+  /** Every check, always in this order: min_requests, error_rate, latency_p95, prediction_divergence, drift, then accuracy when judgeOn names it. */
   checks: CanaryCheck[];
 };
 
@@ -111,6 +130,9 @@ export type CanaryInput = {
   policy?: CanaryPolicyInput;
   /** Bakes already extended for want of requests at this step. */
   extensions: number;
+  /** Live accuracy over the bake window, for judgeOn: ['accuracy', ...]. */
+  canaryAccuracy?: LabelledAccuracy;
+  stableAccuracy?: LabelledAccuracy;
 };
 
 function percent(rate: number): string {
@@ -303,6 +325,35 @@ function driftCheck(input: CanaryInput, policy: CanaryPolicy, enough: boolean): 
 }
 
 /**
+ * The canary's live accuracy against stable's (at most maxAccuracyDrop below it) and against the
+ * policy's minAccuracy, each where it applies; not judged until the canary (and, to compare, stable)
+ * has minLabels labelled predictions: labels arrive after the requests, often long after a bake.
+ */
+function accuracyCheck(input: CanaryInput, policy: CanaryPolicy): CanaryCheck {
+  const minLabels = policy.minLabels ?? 50;
+  const canary = input.canaryAccuracy;
+  if (!canary || canary.accuracy === null || canary.labelled < minLabels) {
+    return check('accuracy', null, `not judged: the canary has ${canary?.labelled ?? 0} labelled predictions, fewer than the ${minLabels} needed`);
+  }
+  const stable = input.stableAccuracy;
+  const stableAccuracy = stable && stable.accuracy !== null && stable.labelled >= minLabels ? stable.accuracy : undefined;
+  const limits: { threshold: number; says: string }[] = [];
+  if (stableAccuracy !== undefined) {
+    const drop = policy.maxAccuracyDrop ?? 0.02;
+    limits.push({ threshold: stableAccuracy - drop, says: `stable's ${stableAccuracy.toFixed(4)} less ${drop}` });
+  }
+  if (policy.minAccuracy !== undefined) limits.push({ threshold: policy.minAccuracy, says: `the minimum ${policy.minAccuracy}` });
+  const measured = `canary accuracy ${canary.accuracy.toFixed(4)} on ${canary.labelled} labels`;
+  if (limits.length === 0) {
+    return check('accuracy', null, `not judged: ${measured}, but stable has ${stable?.labelled ?? 0} labelled predictions (fewer than ${minLabels}) and the policy sets no minAccuracy`, { canary: canary.accuracy });
+  }
+  const binding = limits.reduce((a, b) => (b.threshold > a.threshold ? b : a));
+  const passed = !(canary.accuracy < binding.threshold);
+  const message = `${measured} is ${passed ? 'at least' : 'below'} ${binding.threshold.toFixed(4)} (${binding.says})`;
+  return check('accuracy', passed, message, { canary: canary.accuracy, stable: stableAccuracy, threshold: binding.threshold });
+}
+
+/**
  * Judges one bake: rollback when any evaluated check fails; else hold while the canary lacks
  * minRequests and extensions remain, then whatever onInsufficientData says; else promote. Checks
  * that need stable are left unevaluated without one, so a first version answers to the error
@@ -323,11 +374,14 @@ export function decideCanary(input: CanaryInput): CanaryDecision {
       : `canary served ${canary.requests} requests, fewer than the ${policy.minRequests} needed`,
     { canary: canary.requests, stable: stable?.requests, threshold: policy.minRequests },
   );
+  const judges = (what: CanaryJudgement) => (policy.judgeOn === undefined ? what !== 'accuracy' : policy.judgeOn.includes(what));
+  const left = (name: CanaryCheckName, what: CanaryJudgement) => check(name, null, `not judged: the policy's judgeOn leaves out ${what}`);
   const judged = [
-    errorRateCheck(canary, stable, policy, enough),
-    latencyCheck(canary, stable, policy, enough),
-    divergenceCheck(canary, stable, policy, enough),
-    driftCheck(input, policy, enough),
+    judges('errors') ? errorRateCheck(canary, stable, policy, enough) : left('error_rate', 'errors'),
+    judges('latency') ? latencyCheck(canary, stable, policy, enough) : left('latency_p95', 'latency'),
+    judges('class_mix') ? divergenceCheck(canary, stable, policy, enough) : left('prediction_divergence', 'class_mix'),
+    judges('drift') ? driftCheck(input, policy, enough) : left('drift', 'drift'),
+    ...(judges('accuracy') ? [accuracyCheck(input, policy)] : []),
   ];
   const checks = [sample, ...judged];
 

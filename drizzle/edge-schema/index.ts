@@ -5,3 +5,5 @@ export { sketches } from './sketches';
 export { driftReports } from './drift-reports';
 export { modelPolicies } from './model-policies';
 export { pipelineTemplates } from './pipeline-templates';
+export { predictions } from './predictions';
+export { labels } from './labels';

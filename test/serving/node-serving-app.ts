@@ -8,12 +8,13 @@ import { openNodeInferenceApp, type NodeInferenceOptions } from '../../api/node-
 
 export const servingAdminToken = 'ops-token-0123456789abcdef';
 
-export async function startNodeServingApp(options: Partial<Pick<ServingAppOptions, 'pipelines' | 'principals'>> & Partial<Pick<NodeInferenceOptions, 'databaseUrl' | 'artifactsDir' | 'routingCacheMs' | 'wrapBackend' | 'changePublicKey'>> = {}) {
+export async function startNodeServingApp(options: Partial<Pick<ServingAppOptions, 'pipelines' | 'principals' | 'feedbackPrincipals'>> & Partial<Pick<NodeInferenceOptions, 'databaseUrl' | 'artifactsDir' | 'routingCacheMs' | 'wrapBackend' | 'changePublicKey'>> = {}) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'windsock-serving-'));
   const serving = await openNodeInferenceApp({
     databaseUrl: options.databaseUrl ?? `file:${path.join(home, 'edge.db')}`,
     artifactsDir: options.artifactsDir ?? path.join(home, 'artifacts'),
     principals: options.principals ?? [{ name: 'ops', roles: ['admin'], token: servingAdminToken }],
+    feedbackPrincipals: options.feedbackPrincipals,
     pipelines: options.pipelines,
     routingCacheMs: options.routingCacheMs,
     wrapBackend: options.wrapBackend,

@@ -4,6 +4,7 @@
 import type { TrafficState } from '../../../activities/edge-activities';
 import { emptyLatencySketch, recordLatency } from '../../../core/monitoring/latency-sketch';
 import type { VersionSketch } from '../../../core/monitoring/version-sketch';
+import type { LabelledAccuracy } from '../../../core/rollout/canary-decision';
 import type { StubActivities } from './stub-worker';
 
 /** One version's sketch over a bake window: `requests` at `latencyMs` each, `errors` of them failed. */
@@ -37,11 +38,14 @@ export interface EdgeStubs {
   traffic: Map<string, TrafficState>;
   /** What readEdgeSketches returns per model; a model without one has served nothing. */
   windows: Map<string, Record<string, VersionSketch>>;
+  /** What readEdgeAccuracy returns per model (live accuracy from ground truth); absent: no labels yet. */
+  accuracies: Map<string, Record<string, LabelledAccuracy>>;
 }
 
 export function edgeStubs(): EdgeStubs {
   const traffic: EdgeStubs['traffic'] = new Map();
   const windows: EdgeStubs['windows'] = new Map();
+  const accuracies: EdgeStubs['accuracies'] = new Map();
   const stubs = {
     async publishToEdge() {
       return { published: 'created' as const };
@@ -65,6 +69,10 @@ export function edgeStubs(): EdgeStubs {
     async readEdgeSketches(input) {
       return { versions: windows.get(input.model) ?? {}, to: new Date().toISOString() };
     },
+
+    async readEdgeAccuracy(input) {
+      return { versions: accuracies.get(input.model) ?? {} };
+    },
   } satisfies StubActivities;
-  return { stubs, traffic, windows };
+  return { stubs, traffic, windows, accuracies };
 }
