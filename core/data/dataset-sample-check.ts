@@ -15,14 +15,22 @@ export interface SampleCheck {
   problems: string[];
 }
 
+export interface SampleOptions {
+  /**
+   * Batch scoring's inputs: the features only (the target column may be absent, since a batch is what
+   * the model has not seen labelled), and an empty file is a problem at once.
+   */
+  featuresOnly?: boolean;
+}
+
 /**
  * Checks `head`, the dataset's first bytes; `truncated` when the file goes on (its last, partial line
  * is then dropped). A sample that is not CSV is a problem only when it is the whole file: a quoted
  * field cut by the sample's end is not the file's fault.
  */
-export function checkDatasetSample(spec: DatasetSpec, head: string, truncated: boolean): SampleCheck {
+export function checkDatasetSample(spec: DatasetSpec, head: string, truncated: boolean, options: SampleOptions = {}): SampleCheck {
   const end = truncated ? head.lastIndexOf('\n') : head.length;
-  if (end <= 0) return { rows: 0, problems: [] };
+  if (end <= 0) return { rows: 0, problems: options.featuresOnly && !truncated ? ['the file is empty; expected a header row'] : [] };
   let table;
   try {
     table = parseCsv(head.slice(0, end));
@@ -31,5 +39,6 @@ export function checkDatasetSample(spec: DatasetSpec, head: string, truncated: b
     return { rows: 0, problems: [] };
   }
   const report = validateDataset(spec, table);
-  return { rows: table.rows.length, problems: report.errors.filter((issue) => SAMPLE_CHECKS.has(issue.check)).map((issue) => issue.message) };
+  const checked = report.errors.filter((issue) => SAMPLE_CHECKS.has(issue.check) && !(options.featuresOnly && issue.column === spec.target.name));
+  return { rows: table.rows.length, problems: checked.map((issue) => issue.message) };
 }
