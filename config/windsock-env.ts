@@ -70,6 +70,15 @@ export const windsockEnvSchema = z.object({
   WINDSOCK_CHANGE_SIGNING_KEY: z.string().optional(),
   /** Serving's copy of the matching public key (base64 raw): it takes only changes signed with the private key. */
   WINDSOCK_CHANGE_PUBLIC_KEY: z.string().optional(),
+  /** An MLflow tracking server: each training run and trial is logged there (best effort). Unset: no tracking. */
+  WINDSOCK_MLFLOW_TRACKING_URI: z
+    .url({ protocol: /^https?$/, error: 'an http(s):// URL of an MLflow tracking server, e.g. http://127.0.0.1:5000' })
+    .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'no user:password@ in the URL: use WINDSOCK_MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD')
+    .optional(),
+  /** Sent to MLflow as a bearer token; or MLflow's own basic-auth variables below. Never logged. */
+  WINDSOCK_MLFLOW_TRACKING_TOKEN: z.string().min(1).optional(),
+  MLFLOW_TRACKING_USERNAME: z.string().min(1).optional(),
+  MLFLOW_TRACKING_PASSWORD: z.string().min(1).optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
@@ -78,6 +87,8 @@ export const windsockEnvSchema = z.object({
   // Checked here so that a half-configured object store fails at start, naming what is missing.
   if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) ctx.addIssue({ code: 'custom', path: ['AWS_SECRET_ACCESS_KEY'], message: 'required when AWS_ACCESS_KEY_ID is set' });
   if (env.AWS_SECRET_ACCESS_KEY && !env.AWS_ACCESS_KEY_ID) ctx.addIssue({ code: 'custom', path: ['AWS_ACCESS_KEY_ID'], message: 'required when AWS_SECRET_ACCESS_KEY is set' });
+  if (env.MLFLOW_TRACKING_USERNAME && !env.MLFLOW_TRACKING_PASSWORD) ctx.addIssue({ code: 'custom', path: ['MLFLOW_TRACKING_PASSWORD'], message: 'required when MLFLOW_TRACKING_USERNAME is set' });
+  if (env.MLFLOW_TRACKING_PASSWORD && !env.MLFLOW_TRACKING_USERNAME) ctx.addIssue({ code: 'custom', path: ['MLFLOW_TRACKING_USERNAME'], message: 'required when MLFLOW_TRACKING_PASSWORD is set' });
   if (env.WINDSOCK_ARTIFACTS_URL && !env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) {
     ctx.addIssue({ code: 'custom', path: ['AWS_ACCESS_KEY_ID'], message: 'WINDSOCK_ARTIFACTS_URL needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' });
   }

@@ -5,6 +5,7 @@ import type { ActivityDeps } from '../activities';
 import { EdgeClient } from '../activities/edge-client';
 import { computeProfilesFromEnv, defaultComputeProfile } from '../activities/compute/compute-profiles';
 import { LogAndWebhookNotifier } from '../activities/notifier';
+import { mlflowTrackerFromEnv } from '../activities/mlflow-tracker-from-env';
 import { DatasetRoots } from '../artifacts/dataset-roots';
 import { objectStoreFromEnv, openBlobStore } from '../artifacts/open-blob-store';
 import { principalsFromEnv } from '../config/principals-from-env';
@@ -33,6 +34,7 @@ export async function activityDepsFromEnv(env: WindsockEnv): Promise<ActivityDep
     codeVersion: env.WINDSOCK_CODE_VERSION ?? gitCommit(),
     jobPollMs: env.WINDSOCK_JOB_POLL_MS,
     edge: env.WINDSOCK_EDGE_URL && edgeToken ? new EdgeClient({ baseUrl: env.WINDSOCK_EDGE_URL, token: edgeToken, signingKey: env.WINDSOCK_CHANGE_SIGNING_KEY }) : undefined,
+    mlflow: mlflowTrackerFromEnv(env),
     close: () => client.close(),
   };
 }

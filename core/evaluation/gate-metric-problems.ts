@@ -5,6 +5,7 @@ import { favorableClassIndex, positiveClassIndex } from '../data/dataset-spec';
 import { classificationMetricNames } from './classification-metrics';
 import { fairnessMetricNames, isSelectionMetric } from './fairness-metrics';
 import type { Gate } from './metric-gate';
+import { crossValidationMetricName, parseCrossValidationMetricName } from './cross-validation';
 
 export type GateMetricProblem = { metric: string; message: string };
 
@@ -38,17 +39,40 @@ function fairnessProblem(metric: string, spec: Pick<DatasetSpec, 'target' | 'sen
   return undefined;
 }
 
+/** Why a `cv_<metric>_<mean|std>` name is not produced; undefined when it is not one, or is produced. */
+function crossValidationProblem(metric: string, produced: ReadonlySet<string>, crossValidation: boolean): string | undefined {
+  const parsed = parseCrossValidationMetricName(metric);
+  if (parsed === undefined) return undefined;
+  if (!crossValidation) {
+    return `gate metric "${metric}" is a cross-validation figure, and the template does not cross-validate: set evaluation.crossValidation (e.g. { "folds": 5 }), or gate on "${parsed.metric}" of the holdout`;
+  }
+  const counterpart = MULTI_CLASS_COUNTERPART.get(parsed.metric);
+  if (counterpart !== undefined && produced.has(crossValidationMetricName(counterpart, parsed.statistic))) {
+    return `gate metric "${metric}" is scored only for a positive class, and this target names none: set target.positiveClass, or gate on "${crossValidationMetricName(counterpart, parsed.statistic)}"`;
+  }
+  return undefined;
+}
+
 /**
  * One problem per gate metric that the evaluation never puts in the metrics for this spec, in the
  * gate's key order; empty when every metric can be produced. Those are classificationReport's for the
- * spec's target, and `<metric>:<feature>` fairness metrics for each of its sensitive features. A metric
- * that is produced but may be null on some holdout (roc_auc_ovr with a class absent, a ratio whose
- * groups are never selected) is not a problem here: the gate fails on that holdout, naming it.
+ * spec's target, `<metric>:<feature>` fairness metrics for each of its sensitive features, and with
+ * `crossValidation` set, `cv_<metric>_mean` and `cv_<metric>_std` of each classification metric (not of
+ * `support`, a count). A metric that is produced but may be null on some holdout (roc_auc_ovr with a
+ * class absent, a ratio whose groups are never selected) is not a problem here: the gate fails on that
+ * holdout, naming it.
  */
-export function gateMetricProblems(gate: Gate, spec: Pick<DatasetSpec, 'target' | 'sensitiveFeatures'>): GateMetricProblem[] {
+export function gateMetricProblems(
+  gate: Gate,
+  spec: Pick<DatasetSpec, 'target' | 'sensitiveFeatures'>,
+  options: { crossValidation?: boolean } = {},
+): GateMetricProblem[] {
   const numClasses = spec.target.classes.length;
   const classification = classificationMetricNames(numClasses, positiveClassIndex(spec));
-  const produced = new Set([...classification, ...fairnessMetricNames(spec.sensitiveFeatures ?? [], favorableClassIndex(spec) !== undefined)]);
+  const crossValidated = options.crossValidation
+    ? classification.filter((m) => m !== 'support').flatMap((m) => [crossValidationMetricName(m, 'mean'), crossValidationMetricName(m, 'std')])
+    : [];
+  const produced = new Set([...classification, ...fairnessMetricNames(spec.sensitiveFeatures ?? [], favorableClassIndex(spec) !== undefined), ...crossValidated]);
   const problems: GateMetricProblem[] = [];
   for (const metric of Object.keys(gate)) {
     if (produced.has(metric)) continue;
@@ -58,6 +82,7 @@ export function gateMetricProblems(gate: Gate, spec: Pick<DatasetSpec, 'target' 
       metric,
       message:
         fairness ??
+        crossValidationProblem(metric, produced, options.crossValidation ?? false) ??
         (counterpart === undefined
           ? `gate metric "${metric}" is not one the evaluation produces; it produces ${[...produced].join(', ')}`
           : `gate metric "${metric}" is scored only for a positive class, and this ${numClasses}-class target names none: ` +

@@ -2,6 +2,7 @@
 // evaluated against its gate, who approved it, how it rolled out, and how it serves now. Built from
 // the registry's records (and the serving side's, when there is one) as JSON, and rendered as
 // Markdown for people.
+import { parseCrossValidationMetricName, type CrossValidationRecord } from '../evaluation/cross-validation';
 import type { FairnessRecord } from '../evaluation/fairness-metrics';
 
 export interface ModelCardInput {
@@ -37,6 +38,7 @@ export interface ModelCardInput {
       computeGpuSeconds?: number;
       computeCostUsd?: number;
       jobMetrics?: Record<string, unknown>;
+      crossValidation?: CrossValidationRecord;
     };
   };
   approvals: Array<{ principal: string; decision: string; comment: string; decidedAt: Date }>;
@@ -61,6 +63,8 @@ export interface ModelCard {
     confusionMatrix: number[][];
     fairness: FairnessRecord | null;
     gate: unknown;
+    /** k-fold cross-validation on the training split, per metric its mean, std and fold values; null when the template asked for none. */
+    crossValidation: CrossValidationRecord | null;
   };
   approvals: Array<{ principal: string; decision: string; comment: string; at: string }>;
   rollout: Array<{ at: string; event: string; actor: string; details: unknown }>;
@@ -103,7 +107,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       pipelineId: v.pipelineId,
     },
     artifact: { uri: v.artifactUri, sha256: v.artifactSha256, inputs: v.signature.inputs.map(tensor), outputs: v.signature.outputs.map(tensor) },
-    evaluation: { metrics: v.metrics, classMetrics: v.classMetrics ?? null, confusionMatrix: v.confusionMatrix, fairness: v.fairness ?? null, gate: v.gate },
+    evaluation: { metrics: v.metrics, classMetrics: v.classMetrics ?? null, confusionMatrix: v.confusionMatrix, fairness: v.fairness ?? null, gate: v.gate, crossValidation: lineage.crossValidation ?? null },
     approvals: input.approvals.map((a) => ({ principal: a.principal, decision: a.decision, comment: a.comment, at: a.decidedAt.toISOString() })),
     rollout: input.events.filter((e) => e.event.startsWith('rollout.') || e.event === 'model.rolled_back' || e.event.startsWith('champion.')).map((e) => ({ at: e.at.toISOString(), event: e.event, actor: e.actor, details: e.details })),
     serving: input.serving ?? null,
@@ -139,7 +143,10 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     '| metric | value |',
     '|---|---|',
-    ...Object.entries(card.evaluation.metrics).map(([name, value]) => `| ${cell(name)} | ${number(value)} |`),
+    // The cv_* figures have a section of their own below, with each fold's value.
+    ...Object.entries(card.evaluation.metrics)
+      .filter(([name]) => !card.evaluation.crossValidation || parseCrossValidationMetricName(name) === undefined)
+      .map(([name, value]) => `| ${cell(name)} | ${number(value)} |`),
     ...classMetricLines(card.evaluation.classMetrics, cell, number),
     '',
     'Confusion matrix (rows: true class, columns: predicted):',
@@ -148,6 +155,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     `Gate: \`${JSON.stringify(card.evaluation.gate)}\``,
     '',
+    ...crossValidationLines(card.evaluation.crossValidation, cell, number),
     ...fairnessLines(card.evaluation.fairness, cell, number),
     '## Approvals',
     '',
@@ -228,4 +236,25 @@ function fairnessLines(
   }
   lines.push('');
   return lines;
+}
+
+/** The Cross-validation section: per metric its mean and standard deviation over the folds, and each fold's value. */
+function crossValidationLines(
+  cv: ModelCard['evaluation']['crossValidation'],
+  cell: (value: unknown) => string,
+  number: (value: number | null | undefined) => string,
+): string[] {
+  if (cv === null) return [];
+  const folds = Array.from({ length: cv.folds }, (_, i) => `fold ${i + 1}`);
+  return [
+    '## Cross-validation (training split)',
+    '',
+    `${cv.folds} ${cv.stratified ? 'stratified ' : ''}folds (seed ${cv.seed})${cv.validationRows ? `, validating on ${cv.validationRows.join(', ')} rows` : ''}; ` +
+      'the gate names these as `cv_<metric>_mean` and `cv_<metric>_std` (sample standard deviation).',
+    '',
+    `| metric | mean | std | ${folds.join(' | ')} |`,
+    `|---|---|---|${folds.map(() => '---|').join('')}`,
+    ...Object.entries(cv.metrics).map(([name, m]) => `| ${cell(name)} | ${number(m.mean)} | ${number(m.std)} | ${m.values.map(number).join(' | ')} |`),
+    '',
+  ];
 }

@@ -1,4 +1,5 @@
 import { sqliteTable, text, integer, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { CrossValidationRecord } from '../../core/evaluation/cross-validation';
 import type { FairnessRecord } from '../../core/evaluation/fairness-metrics';
 import type { ModelSignature } from '../../core/serving/model-signature';
 import { models } from './models';
@@ -27,6 +28,8 @@ export interface Lineage {
   computeCostUsd?: number;
   jobLogsUri?: string;
   jobMetrics?: Record<string, unknown>;
+  /** k-fold cross-validation on the training split (template evaluation.crossValidation): per metric mean, std and fold values. */
+  crossValidation?: CrossValidationRecord;
   workflowId: string;
   runId: string;
 }

@@ -12,8 +12,11 @@ def start_torch(params):
     """Imports numpy and torch (late: bad input is refused before paying for the import), picks the
     device, makes CPU runs deterministic, seeds everything from params["seed"] and announces the
     start. Returns (np, torch, device, shuffle generator); the generator is a CPU one, so the batch
-    order is the same on CPU and CUDA."""
+    order is the same on CPU and CUDA. The job contract's determinism rules (README, "Reproducible
+    versions") are these: every generator seeded from the seed, deterministic kernels, no autotuning,
+    and the seed and CPU thread count announced in the started event."""
     import json
+    import random
 
     import numpy as np
     import torch
@@ -21,12 +24,18 @@ def start_torch(params):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
+    # cuDNN's autotuner picks kernels by timing them: a run would depend on the machine's load.
+    torch.backends.cudnn.benchmark = False
     seed = params["seed"]
+    random.seed(seed)
     torch.manual_seed(seed)
     np.random.seed(seed)
     shuffle_gen = torch.Generator()
     shuffle_gen.manual_seed(seed)
-    emit({"event": "started", "device": device.type, "epochs": params["epochs"]})
+    # The thread count can change how CPU kernels split their sums: reproduce with the same count
+    # (OMP_NUM_THREADS, which jobs get from the host, else the host's cores).
+    emit({"event": "started", "device": device.type, "epochs": params["epochs"], "seed": seed,
+          "threads": torch.get_num_threads()})
     log(f"device {device}, torch {torch.__version__}, params {json.dumps(params)}")
     return np, torch, device, shuffle_gen
 
