@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { ApiError } from './control-client';
+import { batchCommand } from './batch-command';
 import { datasetsCommand } from './datasets-command';
 import { loginCommand, logoutCommand, whoamiCommand } from './login-command';
 import { modelsCommand } from './models-command';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .addCommand(retrainCommand())
     .addCommand(schedulesCommand())
     .addCommand(tokensCommand())
+    .addCommand(batchCommand())
     .addCommand(servingCommand())
     .addCommand(loginCommand())
     .addCommand(logoutCommand())

@@ -5,6 +5,7 @@ import type { ControlClient } from './control-client';
 import { ok } from './control-client';
 import { readJsonFile } from './json-file';
 import { fields, metricsLine, table } from './output';
+import { reproduceCommand, reproductionCommand } from './reproduce-command';
 import { UsageError } from './usage-error';
 
 type RegisterBody = Parameters<ControlClient['v1']['models']['$post']>[0]['json'];
@@ -23,7 +24,7 @@ async function templateOf(file: string, specFile: string | undefined): Promise<R
 }
 
 export function modelsCommand(): Command {
-  const models = new Command('models').description('registered models, their versions and template revisions');
+  const models = new Command('models').description('registered models, their versions and template revisions; reproduce a version');
 
   models
     .command('list', { isDefault: true })
@@ -141,6 +142,9 @@ export function modelsCommand(): Command {
         ].join('\n'),
       );
     });
+
+  models.addCommand(reproduceCommand());
+  models.addCommand(reproductionCommand());
 
   return models;
 }

@@ -6,7 +6,7 @@ import { finalStages, type Stage } from '../contracts/model-pipeline-messages';
 import type { CommandContext } from './cli-context';
 import { ApiError, ok } from './control-client';
 import { note } from './output';
-import { gateSummary, pipelineView, type PipelineView } from './pipeline-view';
+import { gateSummary, pipelineView, trialCounts, type PipelineView } from './pipeline-view';
 
 export interface WatchOptions {
   until?: string;
@@ -15,19 +15,26 @@ export interface WatchOptions {
 }
 
 /** How long the API may stay unreachable or unavailable (a worker restarting) before watch gives up. */
-const UNAVAILABLE_LIMIT_MS = 60_000;
+export const UNAVAILABLE_LIMIT_MS = 60_000;
 const BAR_WIDTH = 24;
 
-const clock = () => new Date().toTimeString().slice(0, 8);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const clock = () => new Date().toTimeString().slice(0, 8);
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function bar(fraction: number): string {
+export function bar(fraction: number): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%`;
 }
 
 /** The progress to draw now, and the key that changes when a non-terminal reader should get a line. */
 function progressOf(p: PipelineView): { text: string; key: string } | undefined {
+  if (p.stage === 'training' && p.tuning) {
+    // A tuning pipeline trains many jobs: the search's progress, not one job's epochs.
+    const trials = p.trials ?? [];
+    const ended = trials.filter((t) => t.state !== 'running').length;
+    const counts = trialCounts(trials);
+    return { text: `trials ${bar(ended / Math.max(1, p.tuning.trials))} ${ended}/${p.tuning.trials}: ${counts}`, key: `trials:${counts}` };
+  }
   if (p.stage === 'training') {
     const job = p.progress?.progress;
     if (!job) return undefined;
@@ -73,7 +80,7 @@ function endingOf(p: PipelineView): string {
   }
 }
 
-function isTransient(err: unknown): boolean {
+export function isTransient(err: unknown): boolean {
   return err instanceof ApiError && (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504);
 }
 

@@ -6,7 +6,7 @@ import { contextOf } from './cli-context';
 import { ok } from './control-client';
 import { fields, metricsLine, note, table } from './output';
 import { watchPipeline } from './pipeline-watch';
-import { gateSummary, pipelineView, type PipelineView } from './pipeline-view';
+import { crossValidationSummary, figure, gateSummary, paramsText, pipelineView, tuningSummary, type PipelineView } from './pipeline-view';
 
 type ParamValue = number | string | boolean | null;
 
@@ -37,8 +37,10 @@ export function describePipeline(p: PipelineView): string {
     ['revision', p.templateRevision],
     ['dataset', p.dataset ? `${p.dataset.rowCount} rows (${p.dataset.trainRows} train, ${p.dataset.holdoutRows} holdout)` : undefined],
     ['training', training?.epochs ? `epoch ${training.epoch ?? 0}/${training.epochs}` : p.training ? `${p.training.provider} job ${p.training.jobId}, ${p.training.seconds} s` : undefined],
+    ['tuning', p.tuning ? tuningSummary(p.tuning, p.trials ?? []) : undefined],
     ['version', p.version],
     ['metrics', metricsLine(p.metrics)],
+    ['cross-validation', p.crossValidation ? crossValidationSummary(p.crossValidation) : undefined],
     ['champion', p.champion ? `v${p.champion.version} ${metricsLine(p.champion.metrics) ?? ''}`.trim() : undefined],
     ['gate', gateSummary(p.gate)],
     ['approval', p.approval ? (p.approval.decision ? `${p.approval.decision}${p.approval.by ? ` by ${p.approval.by}` : ''}${p.approval.comment ? `: ${p.approval.comment}` : ''}` : `waiting until ${p.approval.deadline ?? '-'}`) : undefined],
@@ -50,7 +52,7 @@ export function describePipeline(p: PipelineView): string {
 }
 
 export function pipelinesCommand(): Command {
-  const pipelines = new Command('pipelines').description('model pipelines: start, list, show, watch, approve, reject, cancel');
+  const pipelines = new Command('pipelines').description('model pipelines: start, list, show, watch, trials, approve, reject, cancel');
 
   pipelines
     .command('start <model> <dataset>')
@@ -129,6 +131,30 @@ export function pipelinesCommand(): Command {
     .action(async (id: string, opts: { until?: string; interval: number }, cmd: Command) => {
       const ctx = await contextOf(cmd);
       process.exitCode = await watchPipeline(ctx, id, opts);
+    });
+
+  pipelines
+    .command('trials <id>')
+    .description("a tuning pipeline's trials: state, params, objective, seconds and cost (none for a pipeline without tuning)")
+    .action(async (id: string, _opts, cmd: Command) => {
+      const ctx = await contextOf(cmd);
+      const body = await ok(ctx.client.v1.pipelines[':id'].trials.$get({ param: { id } }));
+      ctx.show(body, (b) => {
+        if (!b.tuning) return `${b.pipelineId}: no tuning (stage ${b.stage})`;
+        const best = b.tuning.best;
+        return [
+          `${b.pipelineId} (${b.stage}): ${tuningSummary(b.tuning, b.trials)}`,
+          table(b.trials, [
+            ['trial', (t) => `${t.n}${t.n === best ? '*' : ''}`],
+            ['state', (t) => t.state],
+            ['params', (t) => paramsText(t.params)],
+            [b.tuning.objective, (t) => figure(t.objective)],
+            ['seconds', (t) => (t.seconds === undefined ? undefined : t.seconds.toFixed(1))],
+            ['cost usd', (t) => (t.costUsd === undefined ? undefined : t.costUsd.toFixed(4))],
+            ['reason', (t) => t.reason],
+          ]),
+        ].join('\n');
+      });
     });
 
   pipelines
