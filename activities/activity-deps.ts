@@ -7,6 +7,7 @@ import type { RegistryStore } from '../registry/registry-store';
 import type { ComputeProvider } from './compute/compute-provider';
 import type { EdgeClient } from './edge-client';
 import type { Notifier } from './notifier';
+import type { MlflowTracker } from './mlflow-run-tracking';
 
 export interface ActivityDeps {
   registry: RegistryStore;
@@ -34,4 +35,6 @@ export interface ActivityDeps {
   datasetCatalog?: DatasetCatalog;
   /** How long a compute provider may stay unreachable before a training attempt fails (5 min). */
   computeUnreachableMs?: number;
+  /** Experiment tracking in MLflow (WINDSOCK_MLFLOW_TRACKING_URI), best effort; absent: nothing is tracked. */
+  mlflow?: MlflowTracker;
 }

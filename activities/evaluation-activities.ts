@@ -5,6 +5,7 @@ import { favorableClassIndex, positiveClassIndex, type DatasetSpec } from '../co
 import { toFeatureMatrix } from '../core/data/dataset-validation';
 import { argmax, classificationReport, type ClassificationReport, type ClassMetrics } from '../core/evaluation/classification-metrics';
 import { fairnessReport, flatFairnessMetrics, type FairnessRecord } from '../core/evaluation/fairness-metrics';
+import { crossValidationMetricsOf } from '../core/evaluation/cross-validation';
 import { evaluateGate, type Gate, type GateResult } from '../core/evaluation/metric-gate';
 import type { ModelSignature } from '../core/serving/model-signature';
 import { buildReferenceProfile, type ReferenceProfile } from '../core/monitoring/reference-profile';
@@ -19,6 +20,8 @@ export interface EvaluateModelInput {
   holdoutUri: string;
   spec: DatasetSpec;
   gate: Gate;
+  /** Cross-validation's `cv_<metric>_mean|std` figures, gated and kept with the holdout's metrics. */
+  crossValidationMetrics?: Record<string, number | null>;
 }
 
 export interface Evaluation {
@@ -84,7 +87,8 @@ export function evaluationActivities(deps: ActivityDeps) {
     async evaluateModel(input: EvaluateModelInput): Promise<Evaluation> {
       const [holdout, train] = await Promise.all([matrixOf(input.holdoutUri, input.spec), matrixOf(input.trainUri, input.spec)]);
       const candidate = await loadOnnxModel(await deps.blobs.get(input.modelUri));
-      const { metrics, classMetrics, confusionMatrix, fairness } = await score(candidate, holdout, input.spec);
+      const { metrics: holdoutMetrics, classMetrics, confusionMatrix, fairness } = await score(candidate, holdout, input.spec);
+      const metrics: Record<string, number | null> = { ...holdoutMetrics, ...input.crossValidationMetrics };
 
       let champion: Evaluation['champion'];
       const alias = await deps.registry.getAlias(input.model, CHAMPION);
@@ -93,7 +97,8 @@ export function evaluationActivities(deps: ActivityDeps) {
         const championModel = await loadOnnxModel(await deps.blobs.get(version.artifactUri));
         // Scored with today's spec and metrics, so a gate can compare metrics the champion's own evaluation lacked.
         const { metrics: championMetrics } = await score(championModel, holdout, input.spec);
-        champion = { version: alias.version, metrics: championMetrics };
+        // Cross-validation figures cannot be rescored on the holdout: the champion's are those it was registered with.
+        champion = { version: alias.version, metrics: input.crossValidationMetrics ? { ...crossValidationMetricsOf(version.metrics), ...championMetrics } : championMetrics };
         await championModel.session.release();
       }
 
@@ -101,6 +106,8 @@ export function evaluationActivities(deps: ActivityDeps) {
       const trainPredictions = await predictProbabilities(candidate, train.features, input.spec.target.classes.length);
       const referenceProfile = buildReferenceProfile({ spec: input.spec, features: train.features, predictions: trainPredictions });
       await candidate.session.release();
+      // Best effort: the metrics and confusion matrix on the MLflow run that trained this model.
+      await deps.mlflow?.evaluated({ model: input.model, modelUri: input.modelUri, metrics, confusionMatrix, classes: input.spec.target.classes, gatePassed: gate.passed });
       return {
         metrics,
         classMetrics,

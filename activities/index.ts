@@ -3,12 +3,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
+import { batchScoringActivities } from './batch-scoring-activities';
+import { crossValidationActivities } from './cross-validation-activities';
 import { datasetActivities } from './dataset-activities';
 import { edgeActivities } from './edge-activities';
 import { evaluationActivities } from './evaluation-activities';
 import { notifyActivities } from './notify-activities';
 import { registryActivities } from './registry-activities';
 import { retrainActivities } from './retrain-activities';
+import { reproductionActivities } from './reproduction-activities';
 import { trainingActivities } from './training-activities';
 
 export type { ActivityDeps } from './activity-deps';
@@ -40,10 +43,13 @@ export function createActivities(deps: ActivityDeps) {
     ...datasetActivities(deps),
     ...trainingActivities(deps),
     ...evaluationActivities(deps),
+    ...crossValidationActivities(deps),
     ...registryActivities(deps),
     ...notifyActivities(deps),
     ...edgeActivities(deps),
     ...retrainActivities(deps),
+    ...reproductionActivities(deps),
+    ...batchScoringActivities(deps),
   });
 }
 

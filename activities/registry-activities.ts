@@ -7,7 +7,10 @@ import type { ActivityDeps } from './activity-deps';
 export function registryActivities(deps: ActivityDeps) {
   return {
     async registerVersion(input: Omit<NewVersion, 'lineage'> & { lineage: Omit<NewVersion['lineage'], 'codeVersion'> }): Promise<{ version: number; created: boolean }> {
-      return deps.registry.registerVersion({ ...input, lineage: { ...input.lineage, codeVersion: deps.codeVersion } });
+      const registered = await deps.registry.registerVersion({ ...input, lineage: { ...input.lineage, codeVersion: deps.codeVersion } });
+      // Best effort: the version number on the MLflow run that trained it.
+      await deps.mlflow?.registered({ model: input.modelName, modelUri: input.artifactUri, version: registered.version, sha256: input.artifactSha256 });
+      return registered;
     },
 
     async recordPipelineEvent(event: AuditEvent): Promise<void> {

@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import { freshDataset } from '../artifacts/fresh-dataset';
 import { retrainGate, rolloutPlanSchema } from '../core/pipeline/pipeline-template';
+import { retrainRolloutPlan } from '../core/rollout/retrain-canary-policy';
 import { WindsockError } from '../core/windsock-error';
 import type { PipelineInput } from '../contracts/model-pipeline-messages';
 import { retrainRequestedSignal, retrainWorkflowId, type RetrainRequest } from '../contracts/retrain-model-messages';
@@ -50,7 +51,9 @@ export function retrainActivities(deps: ActivityDeps) {
         // The person who asked for a retrain (or whose upload started it) is its submitter, so four-eyes
         // holds for them as for any pipeline; what a schedule or the drift monitor starts is Windsock's own.
         submittedBy: input.cause.source === 'manual' || input.cause.source === 'new_data' ? input.cause.requestedBy : `windsock-retrain (${input.cause.source}: ${input.cause.requestedBy})`,
-        rollout: deps.edge ? rolloutPlanSchema.parse(template.rollout) : undefined,
+        rollout: deps.edge ? retrainRolloutPlan(rolloutPlanSchema.parse(template.rollout)) : undefined,
+        ...(template.evaluation ? { evaluation: template.evaluation } : {}),
+        ...(template.tuning ? { tuning: template.tuning } : {}),
         retrain: {
           source: input.cause.source,
           reason: input.cause.reason,

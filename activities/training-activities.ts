@@ -10,6 +10,9 @@ import type { DatasetSpec } from '../core/data/dataset-spec';
 import type { JobSpec } from '../core/pipeline/pipeline-template';
 import { WindsockError } from '../core/windsock-error';
 import type { ActivityDeps } from './activity-deps';
+import type { ReproductionRecord } from '../core/governance/reproduction-record';
+import { trainingRecord } from './training-record';
+import { trialProgressReporter, type TrialReporting } from './trial-progress-reporter';
 import { terminalStates, type ComputeProvider, type JobProgress, type JobRequest, type JobStatus } from './compute/compute-provider';
 
 export interface TrainModelInput {
@@ -20,6 +23,14 @@ export interface TrainModelInput {
   params: Record<string, unknown>;
   spec: DatasetSpec;
   trainUri: string;
+  /** A tuning trial's number: its MLflow run is one of its own, nested under the pipeline's. */
+  trial?: number;
+  /** A tuning trial's objective curve goes to its pipeline (trial-progress-reporter.ts); the trial has its own job key, checkpoints and artifacts. */
+  trialReporting?: TrialReporting;
+  /** The holdout split: given, the result records what a reproduction needs (training-record.ts). */
+  holdoutUri?: string;
+  /** Where the command's relative scripts lie when they are not the checkout's (a reproduction's code snapshot). */
+  codeRoot?: string;
 }
 
 export interface TrainedModel {
@@ -35,6 +46,8 @@ export interface TrainedModel {
   costUsd?: number;
   /** Jobs this training needed: more than one when a job's host was lost and a new job resumed it. */
   jobs: number;
+  /** Code snapshot, seed, job spec and split digests, for lineage.reproducibility (when holdoutUri was given). */
+  reproducibility?: ReproductionRecord;
 }
 
 export interface TrainingHeartbeat {
@@ -48,6 +61,11 @@ export interface TrainingHeartbeat {
 /** The idempotency key of a pipeline run's first training job; replacements append `:<n>`. */
 export function trainingJobKey(pipelineId: string, runId: string): string {
   return `${pipelineId}:${runId}:train`;
+}
+
+/** A tuning trial's job key: under the run's training key, so stopTrainingJobs stops every trial too. */
+export function trialJobKey(pipelineId: string, runId: string, trial: number): string {
+  return `${trainingJobKey(pipelineId, runId)}/trial-${trial}`;
 }
 
 /** Lost jobs replaced by a resuming job before the training fails. */
@@ -82,10 +100,19 @@ export function trainingActivities(deps: ActivityDeps) {
     async trainModel(input: TrainModelInput): Promise<TrainedModel> {
       const ctx = Context.current();
       const provider = providerFor(input.job);
-      const runKey = `models/${input.model}/runs/${input.runId}`;
-      const baseKey = trainingJobKey(input.pipelineId, input.runId);
+      const trialSuffix = input.trial !== undefined ? `/trial-${input.trial}` : '';
+      const runKey = `models/${input.model}/runs/${input.runId}${trialSuffix}`;
+      const baseKey = input.trial !== undefined ? trialJobKey(input.pipelineId, input.runId, input.trial) : trainingJobKey(input.pipelineId, input.runId);
+      const reporter = input.trialReporting ? trialProgressReporter(ctx, input.trialReporting) : undefined;
       const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
       let jobs = previous?.jobs ?? 1;
+      // Experiment tracking (MLflow), best effort: it warns and never fails the training.
+      const tracking = deps.mlflow?.training(
+        { model: input.model, pipelineId: input.pipelineId, runId: input.runId, trial: input.trial, params: input.params, jobKey: baseKey, codeVersion: deps.codeVersion, command: input.job.command },
+        (last) => ctx.heartbeat({ ...(jobId ? { jobId } : {}), jobs, ...last } as TrainingHeartbeat),
+      );
+      // The job's code as it is when the job starts (a retry that reattaches takes it again).
+      const record = trainingRecord(deps, input);
 
       // Runs a provider call, waiting out an unreachable provider (heartbeating meanwhile) up to the limit.
       async function patiently<T>(call: () => Promise<T>): Promise<T> {
@@ -112,7 +139,7 @@ export function trainingActivities(deps: ActivityDeps) {
           },
           deadlineSeconds: input.job.deadlineSeconds,
           // Every job of this training shares its checkpoints: a replacement resumes.
-          checkpointKey: `${input.pipelineId}:${input.runId}`,
+          checkpointKey: `${input.pipelineId}:${input.runId}${trialSuffix}`,
           gpus: input.job.gpus,
           budgetUsd: input.job.budgetUsd,
         };
@@ -124,6 +151,7 @@ export function trainingActivities(deps: ActivityDeps) {
       let jobId: string | undefined = previous?.jobId;
       jobId ??= await submit();
       ctx.heartbeat({ jobId, jobs } satisfies TrainingHeartbeat);
+      await tracking?.start();
       // A new job in place of one that is gone; it resumes from the shared checkpoints.
       const replaceJob = async () => {
         jobs++;
@@ -145,6 +173,8 @@ export function trainingActivities(deps: ActivityDeps) {
             throw err;
           }
           ctx.heartbeat({ jobId, jobs, progress: status.progress, costUsd: status.costUsd } satisfies TrainingHeartbeat);
+          await tracking?.progress(status.progress, status.costUsd);
+          await reporter?.observe(status);
           if (status.state === 'failed' && status.reason === 'lost' && jobs <= MAX_REPLACEMENTS) {
             // The job's host died under it.
             await replaceJob();
@@ -156,7 +186,11 @@ export function trainingActivities(deps: ActivityDeps) {
               const code = status.reason === 'deadline_exceeded' || status.reason === 'budget_exceeded' ? status.reason : 'job_failed';
               throw new WindsockError(code, status.error ?? `training job ${jobId} failed`);
             }
-            return { ...(await collectOutputs(provider, jobId, runKey, status)), jobs };
+            await reporter?.flush();
+            const outputs = await collectOutputs(provider, jobId, runKey, status);
+            await tracking?.finished(outputs, (uri) => deps.blobs.get(uri));
+            const reproducibility = await record.finish(runKey, outputs.jobMetrics);
+            return { ...outputs, jobs, ...(reproducibility ? { reproducibility } : {}) };
           }
           const elapsed = (Date.now() - (status.startedAt ?? Date.now())) / 1000;
           if (elapsed > input.job.deadlineSeconds) {
@@ -172,6 +206,8 @@ export function trainingActivities(deps: ActivityDeps) {
         if ((err instanceof CancelledFailure || ctx.cancellationSignal.aborted) && (details?.cancelRequested || details?.notFound)) {
           await provider.cancel(jobId);
         }
+        if (details?.cancelRequested) await tracking?.ended('KILLED');
+        else if (err instanceof WindsockError && !err.retryable) await tracking?.ended('FAILED');
         throw err;
       }
     },

@@ -2,10 +2,13 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DatasetSpec } from '../core/data/dataset-spec';
+import type { CrossValidationOptions, CrossValidationRecord } from '../core/evaluation/cross-validation';
 import type { FairnessRecord } from '../core/evaluation/fairness-metrics';
 import type { Gate, GateResult } from '../core/evaluation/metric-gate';
 import type { Loosened } from '../core/governance/policy-override';
 import type { JobSpec } from '../core/pipeline/pipeline-template';
+import type { CurvePoint } from '../core/tuning/median-pruner';
+import type { Direction, TrialParams, TuningConfig } from '../core/tuning/search-space';
 import type { RolloutInput, RolloutStatus } from './canary-rollout-messages';
 
 /** How an approved version reaches edge traffic; absent means no edge (the alias moves at approval). */
@@ -31,7 +34,7 @@ export const finalStages: ReadonlySet<Stage> = new Set(['succeeded', 'rejected',
 
 /** Why a retraining pipeline runs; its challenger must beat the champion or it ends `not_better`. */
 export interface RetrainCause {
-  source: 'drift' | 'schedule' | 'manual' | 'new_data';
+  source: 'drift' | 'accuracy' | 'schedule' | 'manual' | 'new_data';
   reason: string;
   /** The dataset location the fresh file was picked from (lineage). */
   datasetLocation?: string;
@@ -59,6 +62,10 @@ export interface PipelineInput {
   loosened?: Loosened[];
   /** Set for retraining: a gate failure ends the pipeline as `not_better`, leaving the edge untouched. */
   retrain?: RetrainCause;
+  /** The template's evaluation: with crossValidation, the evaluating stage also trains and scores a model per fold. */
+  evaluation?: { crossValidation?: CrossValidationOptions };
+  /** Hyperparameter tuning: the train stage runs these trials and the best completed one becomes the candidate. */
+  tuning?: TuningConfig;
 }
 
 export interface PipelinePlan {
@@ -66,6 +73,31 @@ export interface PipelinePlan {
   rollout: RolloutPlan | null;
   /** Fields an admin's request loosened against the model's own gate and rollout policy. */
   loosened?: Loosened[];
+}
+
+export type TrialState = 'running' | 'completed' | 'pruned' | 'failed' | 'cancelled';
+
+/** One tuning trial: its params (over the template's), its objective curve by epoch (bounded) and, once it ended, its result. */
+export interface TrialStatus {
+  n: number;
+  params: TrialParams;
+  state: TrialState;
+  curve: CurvePoint[];
+  /** The objective it finished with (the job's final metric); for a pruned trial, its best value before it stopped. */
+  objective?: number;
+  seconds?: number;
+  costUsd?: number;
+  jobId?: string;
+  /** Why it failed, or the median it fell behind when pruned. */
+  reason?: string;
+}
+
+/** A trial's training activity reports the objective's new curve points (JSON progress lines of its job). */
+export interface TrialProgress {
+  n: number;
+  points: CurvePoint[];
+  jobId?: string;
+  costUsd?: number;
 }
 
 export interface DecisionInput {
@@ -107,6 +139,12 @@ export interface PipelineStatus {
   metrics?: Record<string, number | null>;
   /** Per sensitive feature, each group's holdout figures, for the approver to see. */
   fairness?: FairnessRecord;
+  /** k-fold cross-validation on the training split: per metric its mean, standard deviation and fold values; `foldsDone` while it runs. */
+  crossValidation?: CrossValidationRecord & { foldsDone: number };
+  /** A tuning pipeline's search: what it optimises and, once known, the winning trial. */
+  tuning?: { objective: string; direction: Direction; strategy: 'random' | 'tpe'; trials: number; parallelism: number; pruning: boolean; best?: number };
+  /** Every trial of a tuning pipeline so far. */
+  trials?: TrialStatus[];
   champion?: { version: number; metrics: Record<string, number | null> };
   gate?: GateResult;
   /** A retrain whose challenger did not beat the champion: both scores on the same fresh holdout. */
@@ -130,6 +168,7 @@ export const rejectSignal = defineSignal<[DecisionInput]>('reject');
 export const approveUpdate = defineUpdate<{ accepted: true }, [DecisionInput]>('approveVersion');
 export const rejectUpdate = defineUpdate<{ accepted: true }, [DecisionInput]>('rejectVersion');
 export const statusQuery = defineQuery<PipelineStatus>('status');
+export const trialProgressSignal = defineSignal<[TrialProgress]>('trialProgress');
 
 /**
  * The custom search attributes every pipeline carries, so that GET /v1/pipelines can list them through

