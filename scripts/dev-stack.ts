@@ -145,7 +145,8 @@ try {
     !p.roles.includes('admin') ? p.token : generated ? `(not printed: in ${tokensFile(env)}, mode 0600)` : '(not printed: in WINDSOCK_TOKENS)';
   console.log(`
 Windsock is up.
-  control API   ${api}
+  control API   ${api}  (API reference ${api}/docs)
+  dashboard     ${api}/  (sign in with a token below)
   edge          ${edgeEnabled ? `http://127.0.0.1:${edgePort}  (wrangler dev; D1 and R2 in ${edgeState})` : 'off (WINDSOCK_EDGE=off)'}
   compute       ${runnerUrl ? `job runner ${runnerUrl}${localRunner ? ` (local; jobs in ${runnerHome})` : ''}` : 'local (WINDSOCK_RUNNER=local or WINDSOCK_RUNNER_URL for a job runner)'}
   Temporal      ${env.TEMPORAL_ADDRESS}${temporal ? `  (HTTP API ${temporal.httpAddress}, UI http://127.0.0.1:8233)` : ''}
