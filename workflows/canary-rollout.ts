@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -45,17 +46,26 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
   };
   let aborted: RolloutCommand | undefined;
   let promoteNow: RolloutCommand | undefined;
+  // Who paused and resumed last, for the audit log.
+  let pausedBy: RolloutCommand | undefined;
+  let resumedBy: RolloutCommand | undefined;
   setHandler(rolloutStatusQuery, () => status);
-  setHandler(pauseRolloutSignal, () => void (status.paused = true));
-  setHandler(resumeRolloutSignal, () => void (status.paused = false));
+  setHandler(pauseRolloutSignal, (cmd) => {
+    status.paused = true;
+    pausedBy = cmd;
+  });
+  setHandler(resumeRolloutSignal, (cmd) => {
+    status.paused = false;
+    resumedBy = cmd;
+  });
   setHandler(abortRolloutSignal, (cmd) => void (aborted ??= cmd));
   setHandler(promoteRolloutSignal, (cmd) => void (promoteNow ??= cmd));
 
   let events = 0;
-  const audit = (event: string, details: Record<string, unknown>) =>
+  const audit = (event: string, details: Record<string, unknown>, actor = 'windsock') =>
     edge.recordPipelineEvent({
       dedupeKey: `${runId}:${events++}:${event}`,
-      actor: 'windsock',
+      actor,
       event,
       modelName: input.model,
       version: input.version,
@@ -127,9 +137,13 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
         status.stage = 'baking';
         await condition(() => aborted !== undefined || promoteNow !== undefined || status.paused, input.bakeSeconds * 1000);
         if (status.paused && !aborted && !promoteNow) {
-          // A paused rollout holds its weights; after resuming, the step bakes again in full.
+          // A paused rollout holds its weights; after resuming, the step bakes again in full. Who paused
+          // and resumed goes to the audit log (histories from before it was audited replay without it).
           status.stage = 'paused';
+          const audited = patched('rollout-pause-audit');
+          if (audited) await audit('rollout.paused', { percent, ...commandDetails(pausedBy) }, pausedBy?.principal);
           await condition(() => !status.paused || aborted !== undefined || promoteNow !== undefined);
+          if (audited && !status.paused) await audit('rollout.resumed', { percent, ...commandDetails(resumedBy) }, resumedBy?.principal);
           continue;
         }
         if (aborted) {
@@ -162,7 +176,7 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
     }
     status.stage = 'shifting';
     await setWeights({ [v]: 100 }, 100);
-    return finish('promoted', promoteNow ? `promoted early by ${promoteNow.principal}` : `passed ${status.analyses.length} analyses`);
+    return finish('promoted', promoteNow ? `promoted early by ${promoteNow.principal}${promoteNow.reason ? `: ${promoteNow.reason}` : ''}` : `passed ${status.analyses.length} analyses`);
   } catch (err) {
     if (err instanceof ApplicationFailure && err.type === 'conflict') {
       // A newer traffic change (a rollback) owns the weights now: end without touching them.
@@ -180,6 +194,11 @@ export async function canaryRollout(input: RolloutInput): Promise<RolloutStatus>
     });
     throw err;
   }
+}
+
+/** A pause's or resume's principal and reason as the audit log keeps them. */
+function commandDetails(cmd: RolloutCommand | undefined): Record<string, string> {
+  return cmd ? { by: cmd.principal, ...(cmd.reason ? { reason: cmd.reason } : {}) } : {};
 }
 
 /** The version serving most traffic other than the one rolling out; null when there is none. */

@@ -158,14 +158,20 @@ describe.concurrent('canaryRollout', () => {
     const [read] = w.log.callsOf(id, 'readEdgeSketches');
     expect(read!.at - resumedAt).toBeGreaterThanOrEqual(bakeSeconds * 1000);
     expect(edge.traffic.get(model)!.weights).toEqual({ [CANARY]: 100 });
+    // Who paused and resumed, and why, are in the audit log.
+    const audited = w.log.inputs(id, 'recordPipelineEvent').filter((e) => e.event === 'rollout.paused' || e.event === 'rollout.resumed');
+    expect(audited).toMatchObject([
+      { event: 'rollout.paused', actor: 'bob', details: { percent: 10, by: 'bob', reason: 'checking dashboards' } },
+      { event: 'rollout.resumed', actor: 'bob', details: { percent: 10, by: 'bob' } },
+    ]);
   });
 
   it('promotes at once on promote-now, skipping the remaining bakes', async () => {
     const { handle, id, model } = await startRollout({ bakeSeconds: 3600 }, healthyWindow);
     await rolloutAt(handle, 'baking');
-    await handle.signal(promoteRolloutSignal, { principal: 'root' });
+    await handle.signal(promoteRolloutSignal, { principal: 'root', reason: 'the canary is the fix for an outage' });
     const done = await handle.result();
-    expect(done).toMatchObject({ stage: 'promoted', analyses: [], outcome: { result: 'promoted', reason: 'promoted early by root' } });
+    expect(done).toMatchObject({ stage: 'promoted', analyses: [], outcome: { result: 'promoted', reason: 'promoted early by root: the canary is the fix for an outage' } });
     expect(w.log.inputs(id, 'setEdgeWeights').map((s) => s.weights)).toEqual([{ [STABLE]: 90, [CANARY]: 10 }, { [CANARY]: 100 }]);
     expect(edge.traffic.get(model)!.weights).toEqual({ [CANARY]: 100 });
   });
