@@ -31,7 +31,7 @@ describe('reading models and versions', () => {
 
   it('an unknown model is a 404 listing the known ones', async () => {
     for (const path of ['/v1/models/no-such-model', '/v1/models/no-such-model/versions', '/v1/models/no-such-model/versions/1']) {
-      expectRefusal(await f.request('GET', path, { as: 'carol' }), 404, 'not_found', /^unknown model 'no-such-model'; known models: breast-cancer, digits, no-retrain$/);
+      expectRefusal(await f.request('GET', path, { as: 'carol' }), 404, 'not_found', /^unknown model 'no-such-model'; known models: breast-cancer, digits, loans, no-retrain$/);
     }
     await f.expectNothingDone();
   });

@@ -31,7 +31,7 @@ describe('POST /v1/models/:name/retrain', () => {
   });
 
   it('an unknown model is a 404 listing the known ones', async () => {
-    expectRefusal(await f.request('POST', '/v1/models/no-such-model/retrain', { as: 'alice', body: {} }), 404, 'not_found', /^unknown model 'no-such-model'; known models: breast-cancer, digits, no-retrain$/);
+    expectRefusal(await f.request('POST', '/v1/models/no-such-model/retrain', { as: 'alice', body: {} }), 404, 'not_found', /^unknown model 'no-such-model'; known models: breast-cancer, digits, loans, no-retrain$/);
     await f.expectNothingDone();
   });
 
