@@ -6,8 +6,8 @@ import type { InferResponseType } from 'hono/client';
 import { contextOf, type CommandContext } from './cli-context';
 import { done, ok, type ControlClient } from './control-client';
 import { cell, fields, note, printLine, table } from './output';
-import { bar, clock } from './pipeline-watch';
-import { pollStatus } from './poll-status';
+import { bar } from './pipeline-watch';
+import { clock, pollStatus } from './poll-status';
 import { versionNumber } from './reproduce-command';
 import { UsageError } from './usage-error';
 

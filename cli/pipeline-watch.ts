@@ -4,9 +4,10 @@
 // succeeds or reaches --until, 1 when it ends any other way.
 import { finalStages, type Stage } from '../contracts/model-pipeline-messages';
 import type { CommandContext } from './cli-context';
-import { ApiError, ok } from './control-client';
+import { ok } from './control-client';
 import { note } from './output';
 import { gateSummary, pipelineView, trialCounts, type PipelineView } from './pipeline-view';
+import { clock, pollStatus } from './poll-status';
 
 export interface WatchOptions {
   until?: string;
@@ -14,12 +15,7 @@ export interface WatchOptions {
   interval?: number;
 }
 
-/** How long the API may stay unreachable or unavailable (a worker restarting) before watch gives up. */
-export const UNAVAILABLE_LIMIT_MS = 60_000;
 const BAR_WIDTH = 24;
-
-export const clock = () => new Date().toTimeString().slice(0, 8);
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function bar(fraction: number): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
@@ -80,18 +76,11 @@ function endingOf(p: PipelineView): string {
   }
 }
 
-export function isTransient(err: unknown): boolean {
-  return err instanceof ApiError && (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504);
-}
-
 export async function watchPipeline(ctx: CommandContext, id: string, options: WatchOptions): Promise<number> {
-  const interval = options.interval ?? 1000;
   const redraw = process.stdout.isTTY === true && !ctx.json;
   let lastStage: Stage | undefined;
   let lastKey: string | undefined;
-  let lastJson: string | undefined;
   let barShown = false;
-  let unavailableSince: number | undefined;
 
   const out = (line: string) => {
     if (barShown) process.stdout.write('\r\x1b[K');
@@ -99,58 +88,45 @@ export async function watchPipeline(ctx: CommandContext, id: string, options: Wa
     process.stdout.write(`${line}\n`);
   };
 
-  for (;;) {
-    let p: PipelineView;
-    try {
-      p = pipelineView(await ok(ctx.client.v1.pipelines[':id'].$get({ param: { id } })));
-      unavailableSince = undefined;
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (unavailableSince === undefined) {
-        unavailableSince = Date.now();
-        note(`${clock()} waiting: ${(err as Error).message}`);
-      } else if (Date.now() - unavailableSince > UNAVAILABLE_LIMIT_MS) throw err;
-      await sleep(interval);
-      continue;
-    }
-
-    if (ctx.json) {
-      // One JSON document per change, as the API answered it (without the clock-like temporal fields).
-      const { temporal: _temporal, ...changing } = p;
-      const text = JSON.stringify(changing);
-      if (text !== lastJson) process.stdout.write(`${JSON.stringify(p)}\n`);
-      lastJson = text;
-    } else {
-      if (p.stage !== lastStage) {
-        const detail = detailOf(p);
-        out(`${clock()} ${p.stage}${detail ? `  ${detail}` : ''}`);
-        lastKey = undefined;
-      }
-      const progress = progressOf(p);
-      if (progress && progress.key !== lastKey) {
-        if (redraw) {
+  const read = async () => pipelineView(await ok(ctx.client.v1.pipelines[':id'].$get({ param: { id } })));
+  return pollStatus(
+    ctx,
+    read,
+    (p) => {
+      // Under --json pollStatus prints each change as the API answered it; the lines are for people.
+      if (!ctx.json) {
+        if (p.stage !== lastStage) {
+          const detail = detailOf(p);
+          out(`${clock()} ${p.stage}${detail ? `  ${detail}` : ''}`);
+          lastKey = undefined;
+        }
+        const progress = progressOf(p);
+        if (progress && progress.key !== lastKey) {
+          if (redraw) {
+            process.stdout.write(`\r\x1b[K${progress.text}`);
+            barShown = true;
+          } else {
+            out(`${clock()} ${progress.text}`);
+          }
+          lastKey = progress.key;
+        } else if (progress && redraw) {
           process.stdout.write(`\r\x1b[K${progress.text}`);
           barShown = true;
-        } else {
-          out(`${clock()} ${progress.text}`);
         }
-        lastKey = progress.key;
-      } else if (progress && redraw) {
-        process.stdout.write(`\r\x1b[K${progress.text}`);
-        barShown = true;
       }
-    }
-    lastStage = p.stage;
+      lastStage = p.stage;
 
-    if (p.stage === options.until || p.stage === 'succeeded') {
-      if (barShown) process.stdout.write('\r\x1b[K');
-      return 0;
-    }
-    if (finalStages.has(p.stage)) {
-      if (barShown) process.stdout.write('\r\x1b[K');
-      note(`windsock: pipeline ${id} ended as ${endingOf(p)}`);
-      return 1;
-    }
-    await sleep(interval);
-  }
+      if (p.stage === options.until || p.stage === 'succeeded') {
+        if (barShown) process.stdout.write('\r\x1b[K');
+        return 0;
+      }
+      if (finalStages.has(p.stage)) {
+        if (barShown) process.stdout.write('\r\x1b[K');
+        note(`windsock: pipeline ${id} ended as ${endingOf(p)}`);
+        return 1;
+      }
+      return undefined;
+    },
+    { interval: options.interval },
+  );
 }

@@ -1,9 +1,19 @@
-// The polling loop behind every `--watch` but the pipeline's (which has its own bars): read a status
-// every interval, hand each answer to the caller until it says stop, and ride out an API or worker
-// that does not answer for a while (unreachable, 502/503/504: a worker restarting) as pipeline watch does.
+// The polling loop behind every `--watch`: read a status every interval, hand each answer to the caller
+// until it says stop, and ride out an API or worker that does not answer for a while (unreachable,
+// 502/503/504: a worker restarting).
 import type { CommandContext } from './cli-context';
-import { clock, isTransient, sleep, UNAVAILABLE_LIMIT_MS } from './pipeline-watch';
+import { ApiError } from './control-client';
 import { note } from './output';
+
+/** How long the API may stay unreachable or unavailable (a worker restarting) before a watch gives up. */
+export const UNAVAILABLE_LIMIT_MS = 60_000;
+
+export const clock = () => new Date().toTimeString().slice(0, 8);
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function isTransient(err: unknown): boolean {
+  return err instanceof ApiError && (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504);
+}
 
 export interface PollOptions {
   /** Milliseconds between polls (default 1000). */

@@ -8,8 +8,7 @@ import { contextOf, type CommandContext } from './cli-context';
 import { ok, type ControlClient } from './control-client';
 import { cell, fields, note, printLine, table } from './output';
 import { figure } from './pipeline-view';
-import { clock } from './pipeline-watch';
-import { pollStatus } from './poll-status';
+import { clock, pollStatus } from './poll-status';
 
 type ReproductionBody = InferResponseType<ControlClient['v1']['models'][':name']['versions'][':v']['reproductions'][':id']['$get'], 200>;
 /**
